@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Regenerates src/protocol/generated/ from spec/kafka/. `--check` compares instead of writing
+// and exits 1 on any difference (the test suite runs it so generated code never drifts).
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateErrorCodes } from './gen/error-codes.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'src/protocol/generated');
+const check = process.argv.includes('--check');
+
+/** @type {Map<string, string>} file name -> content */
+const files = new Map();
+files.set('error-codes.ts', generateErrorCodes(join(root, 'spec/kafka/error-codes.tsv')));
+
+let messagesModule;
+try {
+  messagesModule = await import('./gen/messages.mjs');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+}
+if (messagesModule) {
+  for (const [name, content] of messagesModule.generateMessages(join(root, 'spec/kafka/messages'))) files.set(name, content);
+}
+
+let differences = 0;
+mkdirSync(outDir, { recursive: true });
+for (const [name, content] of files) {
+  const path = join(outDir, name);
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
+  if (current === content) continue;
+  differences++;
+  if (check) console.error(`generated file differs from the spec: src/protocol/generated/${name}`);
+  else writeFileSync(path, content);
+}
+if (check && differences > 0) {
+  console.error(`${differences} generated file(s) out of date: run 'npm run gen'`);
+  process.exit(1);
+}
+if (!check) console.log(`generated ${files.size} files (${differences} changed)`);
