@@ -17,7 +17,7 @@ export type Input<T> = T extends Buffer | Uint8Array | bigint | string | number 
   ? T
   : T extends readonly (infer Element)[]
     ? readonly Input<Element>[]
-    : { [Key in keyof T]?: Input<T[Key]> };
+    : { [Key in keyof T]?: Key extends 'unknownTaggedFields' ? readonly RawTaggedField[] : Input<T[Key]> };
 
 /** Tagged fields a decoder did not recognise; encoders write them back unchanged. */
 export interface WithUnknownTags {
@@ -34,8 +34,23 @@ export interface ApiDescriptor<Request, Response> {
   readonly firstFlexibleVersion: number | null;
   /** Versions the spec marks deprecated, as [min, max], or null. */
   readonly deprecatedVersions: readonly [number, number] | null;
+  /**
+   * Whether the spec marks maxVersion as still unstable (under development in Kafka): clients should
+   * not offer it to brokers, as the Java client does not unless told to.
+   */
+  readonly latestVersionUnstable: boolean;
+  /** Which Kafka listeners serve the API ('broker', 'controller', 'zkBroker'). */
+  readonly listeners: readonly string[];
+  /** RequestHeader version for a request version: 2 when flexible, else 1 (0 for ControlledShutdown v0). */
   requestHeaderVersion(version: number): number;
+  /** ResponseHeader version for a response version: 1 when flexible, else 0 (always 0 for ApiVersions). */
   responseHeaderVersion(version: number): number;
+  /**
+   * Codecs. Encoders throw `KafkaUnsupportedVersionError` for a version outside [minVersion,
+   * maxVersion] or a non-default field the version lacks, and `KafkaInvalidArgumentError` for values
+   * that cannot be encoded; the writer then holds a partial encoding and must be discarded. Decoders
+   * throw `KafkaDecodeError` for anything malformed and leave bytes after the message unread.
+   */
   encodeRequest(writer: Writer, version: number, request: Input<Request>): void;
   decodeRequest(reader: Reader, version: number): Request;
   encodeResponse(writer: Writer, version: number, response: Input<Response>): void;

@@ -115,6 +115,16 @@ export class KafkaTimeoutError extends KafkaError {
   }
 }
 
+/**
+ * A bounded buffer is full: more bytes were offered than a memory limit allows (the producer's
+ * `bufferMemory` after `maxBlockMs`, a connection's `maxBufferedBytes`). Retriable: the buffer drains.
+ */
+export class KafkaBufferExhaustedError extends KafkaError {
+  constructor(message: string) {
+    super(message, { code: -1, errorName: 'BUFFER_EXHAUSTED', retriable: true });
+  }
+}
+
 /** The caller's AbortSignal fired. */
 export class KafkaAbortError extends KafkaError {
   constructor(message = 'The operation was aborted', options: { cause?: unknown } = {}) {
