@@ -40,7 +40,7 @@ import {
 } from '../protocol/errors.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import type { Writer } from '../protocol/primitives/writer.js';
-import { FrameAssembler } from './frame-assembler.js';
+import { FrameAssembler } from '../protocol/primitives/frame-assembler.js';
 import { isValidTimeout, resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
 import { GONE, IN_FLIGHT, PendingRequest, QUEUED, SendQueue, type ResponseDecoder } from './pending-request.js';
 import {

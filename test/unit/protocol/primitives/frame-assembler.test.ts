@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameAssembler, type FrameSink } from '../../../src/network/frame-assembler.js';
-import { KafkaDecodeError } from '../../../src/protocol/errors.js';
+import { FrameAssembler, type FrameSink } from '../../../../src/protocol/primitives/frame-assembler.js';
+import { KafkaDecodeError } from '../../../../src/protocol/errors.js';
 
 interface Delivered {
   buffer: Buffer;

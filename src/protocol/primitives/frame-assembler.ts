@@ -10,7 +10,7 @@
  * too small to hold a correlation id) is a framing error, reported once, after which the assembler
  * ignores all further input.
  */
-import { KafkaDecodeError } from '../protocol/errors.js';
+import { KafkaDecodeError } from '../errors.js';
 
 /** Receives what the assembler cuts out. */
 export interface FrameSink {
