@@ -95,6 +95,13 @@ const factories = new Map<TestClusterKind, TestClusterFactory>([
       return startRdkafkaMock(options);
     },
   ],
+  [
+    'embedded',
+    async (options) => {
+      const { startEmbeddedCluster } = await import('./embedded-cluster.js');
+      return startEmbeddedCluster(options);
+    },
+  ],
 ]);
 
 /** Makes a cluster kind available to {@link startTestCluster} (the embedded broker registers here). */
