@@ -7,6 +7,8 @@
  *     await client.checkVersion();                        // '3.7'
  *     await client.metadata(['orders']);                  // brokers, topics, partitions, leaders
  *     await client.send('any', Metadata, { topics: null }); // the raw, typed response
+ *     await client.produce('orders', 0, [{ key: 'k', value: 'v' }]); // one batch to a partition
+ *     await client.fetch('orders', 0, 0);                 // records of a partition from an offset
  *     await client.close();
  */
 import type { ApiDescriptor, Input } from '../protocol/api.js';
@@ -17,8 +19,36 @@ import { Cluster, type RequestTarget } from './cluster.js';
 import { formatBrokerAddress } from './addresses.js';
 import { metadataView, type ClusterMetadataView } from './metadata.js';
 import { resolveCommonOptions, type CommonClientOptions } from './options.js';
+import {
+  PartitionAccess,
+  type ListOffsetsOptions,
+  type ListedOffset,
+  type OffsetSpec,
+  type PartitionFetchOptions,
+  type PartitionFetchResult,
+  type PartitionProduceOptions,
+  type PartitionProduceResult,
+  type ProduceRecord,
+} from './partition-access.js';
 import { inferBrokerRelease, type ReleaseInference } from './releases.js';
 import type { ApiVersionRow, VersionSource } from './versions.js';
+
+export {
+  KafkaFetchError,
+  type FetchedBatch,
+  type FetchedRecord,
+  type IsolationLevel,
+  type ListOffsetsOptions,
+  type ListedOffset,
+  type OffsetSpec,
+  type PartitionFetchOptions,
+  type PartitionFetchResult,
+  type PartitionProduceOptions,
+  type PartitionProduceResult,
+  type ProduceAcks,
+  type ProduceRecord,
+  type TimestampTypeName,
+} from './partition-access.js';
 
 export type KafkaClientOptions = CommonClientOptions;
 
@@ -63,10 +93,12 @@ export interface BrokerReleaseInfo extends ReleaseInference {
 
 export class KafkaClient {
   private readonly cluster: Cluster;
+  private readonly partitions: PartitionAccess;
 
   /** Validates the options (throws `KafkaConfigError` naming the key); does not connect. */
   constructor(options: KafkaClientOptions) {
     this.cluster = new Cluster(resolveCommonOptions(options, 'KafkaClient'));
+    this.partitions = new PartitionAccess(this.cluster);
   }
 
   /** Whether `close()` was called. */
@@ -166,6 +198,32 @@ export class KafkaClient {
       { ...this.retryBudget(options), what: 'Metadata request' },
     );
     return metadataView(response);
+  }
+
+  /**
+   * Writes `records` as one batch to a partition's leader, in the record format the negotiated
+   * Produce version implies (v3+ record batches, v2 magic 1, v0-v1 magic 0; `magic` overrides).
+   * Metadata-class and connection errors are retried within `timeoutMs`. Not idempotent: a retry
+   * after a lost answer may write the records twice. Broker error codes become
+   * `KafkaProtocolError`s naming the topic-partition.
+   */
+  produce(topic: string, partition: number, records: readonly ProduceRecord[], options: PartitionProduceOptions = {}): Promise<PartitionProduceResult> {
+    return this.partitions.produce(topic, partition, records, options);
+  }
+
+  /**
+   * One Fetch of a partition from `offset` at its leader (a long poll of up to `maxWaitMs`, on its
+   * own connection): the records of every complete batch, any format, from `offset` on. A first
+   * batch larger than `maxBytes` is fetched whole with a second request. Broker error codes become
+   * `KafkaFetchError`s, corrupt data `KafkaCorruptRecordError`s, naming topic-partition and offset.
+   */
+  fetch(topic: string, partition: number, offset: number, options: PartitionFetchOptions = {}): Promise<PartitionFetchResult> {
+    return this.partitions.fetch(topic, partition, offset, options);
+  }
+
+  /** The earliest or latest offset of a partition, or the first at or after a timestamp (ms). */
+  listOffsets(topic: string, partition: number, spec: OffsetSpec, options: ListOffsetsOptions = {}): Promise<ListedOffset> {
+    return this.partitions.listOffsets(topic, partition, spec, options);
   }
 
   /** Closes every connection and timer (the process can exit). Later calls throw `KafkaStateError`. */
