@@ -11,6 +11,7 @@
  */
 import { KafkaInvalidArgumentError, KafkaProtocolError, KafkaStateError } from '../protocol/index.js';
 import type { KafkaRelease } from '../protocol/kafka-releases.js';
+import { ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_TIMESTAMP_TYPE } from '../records/constants.js';
 import { BATCH } from '../records/index.js';
 import { ApiVersionTable, type VersionRange } from './api-version-table.js';
 import { BrokerServer } from './broker-server.js';
@@ -267,12 +268,12 @@ export class MockCluster {
         baseOffset: batch.baseOffset,
         lastOffset: batch.lastOffset,
         sizeInBytes: bytes.length,
-        compression: COMPRESSION_NAMES[attributes & 0x07] ?? 'none',
+        compression: COMPRESSION_NAMES[attributes & ATTRIBUTE_COMPRESSION_MASK] ?? 'none',
         leaderEpoch: batch.leaderEpoch,
         producerId: Number(bytes.readBigInt64BE(BATCH.producerId)),
         producerEpoch: bytes.readInt16BE(BATCH.producerEpoch),
         baseSequence: bytes.readInt32BE(BATCH.baseSequence),
-        timestampType: attributes & 0x08 ? 'LogAppendTime' : 'CreateTime',
+        timestampType: attributes & ATTRIBUTE_TIMESTAMP_TYPE ? 'LogAppendTime' : 'CreateTime',
       };
     });
   }

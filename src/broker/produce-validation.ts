@@ -9,6 +9,7 @@
  * converted to one record batch, as Kafka does since its message format became v2.
  */
 import { ErrorCode } from '../protocol/index.js';
+import { ATTRIBUTE_COMPRESSION_MASK, ATTRIBUTE_CONTROL, ATTRIBUTE_TIMESTAMP_TYPE, ATTRIBUTE_TRANSACTIONAL } from '../records/constants.js';
 import {
   BATCH,
   CompressionType,
@@ -27,9 +28,6 @@ import type { EffectiveTopicConfig } from './topic-config.js';
 
 /** Kafka's smallest legacy message (LegacyRecord.RECORD_OVERHEAD_V0): anything smaller is corrupt. */
 const MIN_RECORD_SIZE_FIELD = 14;
-const ATTRIBUTE_TIMESTAMP_TYPE = 0x08;
-const ATTRIBUTE_TRANSACTIONAL = 0x10;
-const ATTRIBUTE_CONTROL = 0x20;
 /** Where up-conversion pretends a legacy wrapper sits (any offset above its inner count works). */
 const WRAPPER_OFFSET = 2 ** 40;
 /** Records decompress to at most this much per batch (a bound against decompression bombs). */
@@ -110,7 +108,7 @@ export async function validateProduceRecords(records: Buffer | null, context: Va
     if (first.magic !== 2) {
       return reject(ErrorCode.INVALID_RECORD, `Produce requests with version ${context.apiVersion} are only allowed to contain record batches with magic version 2`);
     }
-    if (context.apiVersion < 7 && first.end - first.start > BATCH.attributes && (data.readInt16BE(first.start + BATCH.attributes) & 0x07) === CompressionType.Zstd) {
+    if (context.apiVersion < 7 && first.end - first.start > BATCH.attributes && (data.readInt16BE(first.start + BATCH.attributes) & ATTRIBUTE_COMPRESSION_MASK) === CompressionType.Zstd) {
       return reject(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `Produce requests with version ${context.apiVersion} are not allowed to use ZStandard compression`);
     }
     if (raw.length > 1) {
@@ -147,7 +145,7 @@ export async function validateProduceRecords(records: Buffer | null, context: Va
 async function validateBatches(data: Buffer, raw: readonly RawBatch[], context: ValidationContext): Promise<ProduceValidation> {
   const where = `${context.topic}-${context.partition}`;
   const accepted: AcceptedBatch[] = [];
-  const compressedCount = raw.filter((batch) => (data.readInt16BE(batch.start + BATCH.attributes) & 0x07) !== 0).length;
+  const compressedCount = raw.filter((batch) => (data.readInt16BE(batch.start + BATCH.attributes) & ATTRIBUTE_COMPRESSION_MASK) !== 0).length;
   if (compressedCount > 0 && raw.length > 1) return reject(ErrorCode.INVALID_RECORD, 'Compressed outer record has more than one batch');
   for (const rawBatch of raw) {
     const batch = new DefaultRecordBatch(data, rawBatch.start, { checkCrcs: false, topic: context.topic, partition: context.partition, maxDecompressedBytes: MAX_DECOMPRESSED_BYTES });

@@ -6,7 +6,7 @@
 import { KafkaInvalidArgumentError } from '../protocol/errors.js';
 import { KafkaClient, type CallOptions } from '../cluster/kafka-client.js';
 import { createStderrLogger, silentLogger } from '../cluster/logger.js';
-import type { CommandContext, CommandOption, Output } from './registry.js';
+import type { CommandContext, CommandOption } from './registry.js';
 
 export const DEFAULT_BOOTSTRAP_SERVER = 'localhost:9092';
 export const DEFAULT_CLI_TIMEOUT_MS = 10_000;
@@ -89,6 +89,8 @@ export async function withClient<T>(context: CommandContext, settings: BrokerCom
   }
 }
 
-export function printJson(output: Output, value: unknown): void {
-  output.write(`${JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item), 2)}\n`);
+/** Prints a command's result: as JSON with --json (bigints as strings), else in the text form `format` gives. */
+export function printResult<T>(context: CommandContext, settings: BrokerCommandSettings, value: T, format: (value: T) => string): void {
+  if (settings.json) context.stdout.write(`${JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item), 2)}\n`);
+  else context.stdout.write(format(value));
 }

@@ -2,6 +2,7 @@
  * Broker addresses: parsing `bootstrapServers` ("host:port,host:port", an array of them, IPv6 as
  * "[::1]:9092") and formatting addresses for messages.
  */
+import { formatBrokerAddress } from '../network/connection-setup.js';
 import { KafkaConfigError } from '../protocol/errors.js';
 
 export interface BrokerAddress {
@@ -17,10 +18,8 @@ const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 /** The inside of a bracketed IPv6 literal, with an optional zone ("fe80::1%eth0"). */
 const IPV6_LITERAL = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?$/;
 
-/** `host:port`, with IPv6 hosts in brackets. */
-export function formatBrokerAddress(address: BrokerAddress): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
+// Connections name their broker the same way: one formatter serves both layers.
+export { formatBrokerAddress };
 
 function parsePort(text: string, entry: string): number {
   if (!/^\d{1,5}$/.test(text)) throw new KafkaConfigError(`bootstrapServers entry '${entry}' has an invalid port '${text}'`);

@@ -1,17 +1,23 @@
 /**
- * Which Kafka release introduced which API versions, as data, and inference of a broker's release
- * from the version ranges it advertises (what kafka-python's `check_version` did).
+ * Inference of a broker's Kafka release from the version ranges it advertises (what kafka-python's
+ * `check_version` did), from the release facts of src/protocol/kafka-releases.ts.
  *
- * Each release lists the client-facing APIs whose highest version it raised (or that it added).
- * Only APIs that every broker of a release advertises to clients, whatever its mode (ZooKeeper or
- * KRaft) and configuration, take part: inter-broker APIs, KRaft-only APIs, APIs advertised only when
- * a feature is enabled (telemetry, the KIP-848 and KIP-932 group APIs, delegation tokens and SCRAM,
- * which KRaft brokers added late) are left out, so that they cannot make a real broker look older.
- *
- * Sources of these facts: the "Version N adds ..." comments of Kafka's message specs, the KIPs, and
- * the release tables kept by other clients (kafka-python's check_version, franz-go's kversion).
+ * A broker is at least the newest release whose client APIs (`CLIENT_RELEASE_API_KEYS`: those that
+ * every broker of a release advertises, whatever its mode and configuration) it all supports at
+ * that release's highest versions. A release that changed no client API (3.4, after 3.3) is then
+ * told apart by the other APIs it raised, where the broker advertises them: a ZooKeeper-mode 3.4
+ * broker shows LeaderAndIsr v7, a KRaft one shows none of them and stays "3.3, or 3.4".
  */
 import { ApiKey, type ApiKeyName } from '../protocol/generated/index.js';
+import {
+  CLIENT_RELEASE_API_KEYS,
+  KAFKA_RELEASES as OBSERVED_RELEASES,
+  KAFKA_RELEASE_MAX_VERSIONS,
+  PRE_API_VERSIONS_MAX_VERSIONS,
+  PRE_API_VERSIONS_RELEASES,
+  UNOBSERVED_RELEASE_CHANGES,
+  type PreApiVersionsRelease,
+} from '../protocol/kafka-releases.js';
 
 export interface ReleaseChanges {
   /** The release, as Kafka names it: '0.10.2', '2.8', '4.0'. */
@@ -20,118 +26,64 @@ export interface ReleaseChanges {
   readonly introduced: Readonly<Partial<Record<ApiKeyName, number>>>;
 }
 
-/** Oldest first. */
-export const KAFKA_RELEASES: readonly ReleaseChanges[] = [
-  { release: '0.8.0', introduced: { Produce: 0, Fetch: 0, ListOffsets: 0, Metadata: 0 } },
-  { release: '0.8.1', introduced: { OffsetCommit: 0, OffsetFetch: 0 } },
-  { release: '0.8.2', introduced: { OffsetCommit: 1, OffsetFetch: 1, FindCoordinator: 0, JoinGroup: 0, Heartbeat: 0 } },
-  { release: '0.9.0', introduced: { Produce: 1, Fetch: 1, OffsetCommit: 2, LeaveGroup: 0, SyncGroup: 0, DescribeGroups: 0, ListGroups: 0 } },
-  { release: '0.10.0', introduced: { Produce: 2, Fetch: 2, Metadata: 1, SaslHandshake: 0, ApiVersions: 0 } },
-  { release: '0.10.1', introduced: { Fetch: 3, ListOffsets: 1, Metadata: 2, JoinGroup: 1, CreateTopics: 0, DeleteTopics: 0 } },
-  { release: '0.10.2', introduced: { OffsetFetch: 2, CreateTopics: 1 } },
-  {
-    release: '0.11.0',
-    introduced: {
-      Produce: 3, Fetch: 5, ListOffsets: 2, Metadata: 4, OffsetCommit: 3, OffsetFetch: 3, FindCoordinator: 1, JoinGroup: 2,
-      Heartbeat: 1, LeaveGroup: 1, SyncGroup: 1, DescribeGroups: 1, ListGroups: 1, ApiVersions: 1, CreateTopics: 2,
-      DeleteTopics: 1, DeleteRecords: 0, InitProducerId: 0, OffsetForLeaderEpoch: 0, AddPartitionsToTxn: 0,
-      AddOffsetsToTxn: 0, EndTxn: 0, TxnOffsetCommit: 0, DescribeAcls: 0, CreateAcls: 0, DeleteAcls: 0,
-      DescribeConfigs: 0, AlterConfigs: 0,
-    },
-  },
-  {
-    release: '1.0',
-    introduced: { Produce: 5, Fetch: 6, Metadata: 5, SaslHandshake: 1, AlterReplicaLogDirs: 0, DescribeLogDirs: 0, SaslAuthenticate: 0, CreatePartitions: 0 },
-  },
-  { release: '1.1', introduced: { Fetch: 7, DescribeConfigs: 1, DeleteGroups: 0 } },
-  {
-    release: '2.0',
-    introduced: {
-      Produce: 6, Fetch: 8, ListOffsets: 3, Metadata: 6, OffsetCommit: 4, OffsetFetch: 4, FindCoordinator: 2, JoinGroup: 3,
-      Heartbeat: 2, LeaveGroup: 2, SyncGroup: 2, DescribeGroups: 2, ListGroups: 2, ApiVersions: 2, CreateTopics: 3,
-      DeleteTopics: 2, DeleteRecords: 1, InitProducerId: 1, OffsetForLeaderEpoch: 1, AddPartitionsToTxn: 1,
-      AddOffsetsToTxn: 1, EndTxn: 1, TxnOffsetCommit: 1, DescribeAcls: 1, CreateAcls: 1, DeleteAcls: 1,
-      DescribeConfigs: 2, AlterConfigs: 1, AlterReplicaLogDirs: 1, DescribeLogDirs: 1, CreatePartitions: 1, DeleteGroups: 1,
-    },
-  },
-  {
-    release: '2.1',
-    introduced: { Produce: 7, Fetch: 10, ListOffsets: 4, Metadata: 7, OffsetCommit: 6, OffsetFetch: 5, DeleteTopics: 3, OffsetForLeaderEpoch: 2, TxnOffsetCommit: 2 },
-  },
-  { release: '2.2', introduced: { ListOffsets: 5, JoinGroup: 4, SaslAuthenticate: 1, ElectLeaders: 0 } },
-  {
-    release: '2.3',
-    introduced: { Fetch: 11, Metadata: 8, OffsetCommit: 7, JoinGroup: 5, Heartbeat: 3, SyncGroup: 3, DescribeGroups: 3, OffsetForLeaderEpoch: 3, IncrementalAlterConfigs: 0 },
-  },
-  {
-    release: '2.4',
-    introduced: {
-      Produce: 8, Metadata: 9, OffsetCommit: 8, OffsetFetch: 6, FindCoordinator: 3, JoinGroup: 6, Heartbeat: 4, LeaveGroup: 4,
-      SyncGroup: 4, DescribeGroups: 5, ListGroups: 3, ApiVersions: 3, CreateTopics: 5, DeleteTopics: 4, InitProducerId: 2,
-      DeleteGroups: 2, ElectLeaders: 2, IncrementalAlterConfigs: 1, AlterPartitionReassignments: 0,
-      ListPartitionReassignments: 0, OffsetDelete: 0,
-    },
-  },
-  {
-    release: '2.5',
-    introduced: {
-      OffsetFetch: 7, JoinGroup: 7, SyncGroup: 5, InitProducerId: 3, TxnOffsetCommit: 3, DescribeAcls: 2, CreateAcls: 2,
-      DeleteAcls: 2, SaslAuthenticate: 2, CreatePartitions: 2,
-    },
-  },
-  { release: '2.6', introduced: { ListGroups: 4, DeleteRecords: 2, DescribeConfigs: 3, DescribeLogDirs: 2, DescribeClientQuotas: 0, AlterClientQuotas: 0 } },
-  { release: '2.7', introduced: { Fetch: 12, CreateTopics: 6, DeleteTopics: 5, InitProducerId: 4, AddPartitionsToTxn: 2, AddOffsetsToTxn: 2, EndTxn: 2, CreatePartitions: 3 } },
-  {
-    release: '2.8',
-    introduced: {
-      Produce: 9, ListOffsets: 6, Metadata: 11, CreateTopics: 7, DeleteTopics: 6, OffsetForLeaderEpoch: 4, AddPartitionsToTxn: 3,
-      AddOffsetsToTxn: 3, EndTxn: 3, DescribeConfigs: 4, AlterConfigs: 2, AlterReplicaLogDirs: 2, DescribeClientQuotas: 1,
-      AlterClientQuotas: 1, DescribeCluster: 0, DescribeProducers: 0,
-    },
-  },
-  { release: '3.0', introduced: { ListOffsets: 7, OffsetFetch: 8, FindCoordinator: 4, DescribeTransactions: 0, ListTransactions: 0 } },
-  { release: '3.1', introduced: { Fetch: 13, Metadata: 12 } },
-  { release: '3.2', introduced: { JoinGroup: 9, LeaveGroup: 5, DescribeLogDirs: 3 } },
-  { release: '3.3', introduced: { DescribeAcls: 3, CreateAcls: 3, DeleteAcls: 3, DescribeLogDirs: 4 } },
-  // 3.4 changed only inter-broker APIs: from the client side it looks like 3.3.
-  { release: '3.4', introduced: {} },
-  { release: '3.5', introduced: { Fetch: 15, ListOffsets: 8 } },
-  { release: '3.6', introduced: { AddPartitionsToTxn: 4 } },
-  { release: '3.7', introduced: { Produce: 10, Fetch: 16, OffsetCommit: 9, OffsetFetch: 9, DescribeCluster: 1 } },
-  {
-    release: '3.8',
-    introduced: { Produce: 11, FindCoordinator: 5, ListGroups: 5, InitProducerId: 5, AddPartitionsToTxn: 5, AddOffsetsToTxn: 4, EndTxn: 4, TxnOffsetCommit: 4, ListTransactions: 1 },
-  },
-  { release: '3.9', introduced: { Fetch: 17, ListOffsets: 9, FindCoordinator: 6, ApiVersions: 4 } },
-  { release: '4.0', introduced: { Produce: 12, ListOffsets: 10, Metadata: 13, DescribeGroups: 6, EndTxn: 5, TxnOffsetCommit: 5, DescribeCluster: 2 } },
-  { release: '4.1', introduced: { Produce: 13, Fetch: 18, AlterPartitionReassignments: 1, ListTransactions: 2 } },
-];
+/** API key -> highest version. */
+type VersionTable = ReadonlyMap<number, number>;
 
-/** Highest version per API key that a broker of each release advertises (cumulative), oldest first. */
-const CUMULATIVE: readonly ReadonlyMap<number, number>[] = (() => {
-  const tables: Map<number, number>[] = [];
-  let current = new Map<number, number>();
-  for (const { release, introduced } of KAFKA_RELEASES) {
-    current = new Map(current);
-    for (const [name, version] of Object.entries(introduced) as [ApiKeyName, number][]) {
-      const key = ApiKey[name];
-      const before = current.get(key);
-      if (before !== undefined && before >= version) throw new Error(`release table: ${release} lowers or repeats ${name} v${version}`);
-      current.set(key, version);
-    }
-    tables.push(current);
-  }
-  return tables;
-})();
+interface ReleaseFacts {
+  readonly release: string;
+  /** Everything the release is known to advertise: the whole ApiVersions answer where observed, else its client APIs. */
+  readonly all: VersionTable;
+  /** The client APIs of `all`, by ascending key. */
+  readonly client: VersionTable;
+  /** The client APIs whose highest version this release raised over the previous one (or added). */
+  readonly introduced: VersionTable;
+}
 
-/** Every API key that takes part in inference. */
-const SIGNATURE_KEYS: ReadonlySet<number> = new Set(CUMULATIVE.at(-1)!.keys());
-
-const API_NAME_BY_KEY: ReadonlyMap<number, string> = new Map(Object.entries(ApiKey).map(([name, key]) => [key, name]));
+const API_NAME_BY_KEY: ReadonlyMap<number, ApiKeyName> = new Map(Object.entries(ApiKey).map(([name, key]) => [key, name as ApiKeyName]));
 
 export function apiNameOf(apiKey: number): string {
   return API_NAME_BY_KEY.get(apiKey) ?? `Unknown(${apiKey})`;
 }
+
+const CLIENT_KEYS_ASCENDING = [...CLIENT_RELEASE_API_KEYS].sort((a, b) => a - b);
+const NOTHING: VersionTable = new Map();
+
+function tableOf(maxima: Readonly<Record<number, number>>): Map<number, number> {
+  return new Map(Object.entries(maxima).map(([key, max]) => [Number(key), max]));
+}
+
+/** The entries of `after` that are new or higher than in `before`. */
+function raisedOver(before: VersionTable, after: VersionTable): Map<number, number> {
+  const raised = new Map<number, number>();
+  for (const [key, max] of after) if (max > (before.get(key) ?? -1)) raised.set(key, max);
+  return raised;
+}
+
+/** Every known release, oldest first: before ApiVersions, observed, then newer ones known by their changes. */
+const RELEASES: readonly ReleaseFacts[] = (() => {
+  const facts: ReleaseFacts[] = [];
+  const add = (release: string, all: VersionTable): void => {
+    const client = new Map<number, number>();
+    for (const key of CLIENT_KEYS_ASCENDING) {
+      const max = all.get(key);
+      if (max !== undefined) client.set(key, max);
+    }
+    facts.push({ release, all, client, introduced: raisedOver(facts.at(-1)?.client ?? NOTHING, client) });
+  };
+  for (const release of PRE_API_VERSIONS_RELEASES) add(release, tableOf(PRE_API_VERSIONS_MAX_VERSIONS[release]));
+  for (const release of OBSERVED_RELEASES) add(release, tableOf(KAFKA_RELEASE_MAX_VERSIONS[release]));
+  for (const { release, raised } of UNOBSERVED_RELEASE_CHANGES) {
+    // Only client APIs are known for these: the previous release's, with the raised ones.
+    add(release, new Map([...facts.at(-1)!.client, ...tableOf(raised)]));
+  }
+  return facts;
+})();
+
+/** Per known release (0.8.0-4.1), oldest first, the client APIs whose highest version it raised or added. */
+export const KAFKA_RELEASES: readonly ReleaseChanges[] = RELEASES.map(({ release, introduced }) => ({
+  release,
+  introduced: Object.fromEntries([...introduced].map(([key, version]) => [API_NAME_BY_KEY.get(key)!, version])),
+}));
 
 export interface AdvertisedRange {
   readonly min: number;
@@ -155,7 +107,7 @@ export interface ReleaseInference {
   readonly release: string | null;
   /** The broker advertises exactly that release's versions of those APIs, nothing newer. */
   readonly exact: boolean;
-  /** Releases the APIs cannot tell apart from `release` (3.4 looks like 3.3). */
+  /** Releases the APIs cannot tell apart from `release` (a KRaft 3.4 broker looks like 3.3). */
   readonly indistinguishableFrom: readonly string[];
   /** What the broker lacks to count as the next release, or null after the newest known one. */
   readonly missingForNext: { readonly release: string; readonly apis: readonly MissingApiVersion[] } | null;
@@ -166,7 +118,7 @@ export interface ReleaseInference {
   readonly newestFeature: { readonly release: string; readonly api: string; readonly version: number } | null;
 }
 
-function lacking(table: ReadonlyMap<number, number>, ranges: ReadonlyMap<number, AdvertisedRange>): MissingApiVersion[] {
+function lacking(table: VersionTable, ranges: ReadonlyMap<number, AdvertisedRange>): MissingApiVersion[] {
   const missing: MissingApiVersion[] = [];
   for (const [apiKey, version] of table) {
     const range = ranges.get(apiKey);
@@ -177,54 +129,92 @@ function lacking(table: ReadonlyMap<number, number>, ranges: ReadonlyMap<number,
   return missing;
 }
 
-function sameTable(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
+function sameTable(a: VersionTable, b: VersionTable): boolean {
   if (a.size !== b.size) return false;
   for (const [key, version] of a) if (b.get(key) !== version) return false;
   return true;
 }
 
+function changedNoClientApi(index: number): boolean {
+  return index > 0 && sameTable(RELEASES[index - 1]!.client, RELEASES[index]!.client);
+}
+
+/** The other APIs a release that changed no client API raised: all that can tell it from the one before. */
+function tellingApis(index: number): VersionTable {
+  return changedNoClientApi(index) ? raisedOver(RELEASES[index - 1]!.all, RELEASES[index]!.all) : NOTHING;
+}
+
+/**
+ * Whether the broker is release `index` rather than the one before, which has the same client APIs:
+ * yes if it advertises every API the release raised at that version, no if it advertises one of
+ * them lower, unknown otherwise (a KRaft broker does not advertise inter-broker APIs).
+ */
+function tellApart(index: number, ranges: ReadonlyMap<number, AdvertisedRange>): 'yes' | 'no' | 'unknown' {
+  const telling = tellingApis(index);
+  let advertised = 0;
+  for (const [apiKey, version] of telling) {
+    const range = ranges.get(apiKey);
+    if (range === undefined) continue;
+    if (range.max < version) return 'no';
+    advertised++;
+  }
+  return advertised > 0 && advertised === telling.size ? 'yes' : 'unknown';
+}
+
+function newestFeatureOf(ranges: ReadonlyMap<number, AdvertisedRange>): ReleaseInference['newestFeature'] {
+  for (let index = RELEASES.length - 1; index >= 0; index--) {
+    const { release, introduced } = RELEASES[index]!;
+    for (const [apiKey, version] of [...introduced, ...tellingApis(index)]) {
+      const range = ranges.get(apiKey);
+      if (range !== undefined && range.max >= version) return { release, api: apiNameOf(apiKey), version };
+    }
+  }
+  return null;
+}
+
 /** Infers the release of a broker from the API version ranges it advertised, by API key. */
 export function inferBrokerRelease(ranges: ReadonlyMap<number, AdvertisedRange>): ReleaseInference {
   let matched = -1;
-  // Tables only grow from one release to the next, so the first miss ends the search.
-  while (matched + 1 < CUMULATIVE.length && lacking(CUMULATIVE[matched + 1]!, ranges).length === 0) matched++;
+  // Client tables only grow from one release to the next, so the first miss ends the search.
+  while (matched + 1 < RELEASES.length && lacking(RELEASES[matched + 1]!.client, ranges).length === 0) matched++;
+  const newestFeature = newestFeatureOf(ranges);
 
-  let newestFeature: ReleaseInference['newestFeature'] = null;
-  for (let index = KAFKA_RELEASES.length - 1; index >= 0 && newestFeature === null; index--) {
-    const { release, introduced } = KAFKA_RELEASES[index]!;
-    for (const [name, version] of Object.entries(introduced) as [ApiKeyName, number][]) {
-      const range = ranges.get(ApiKey[name]);
-      if (range !== undefined && range.max >= version) {
-        newestFeature = { release, api: name, version };
-        break;
-      }
+  if (matched < 0) {
+    return { release: null, exact: false, indistinguishableFrom: [], missingForNext: { release: RELEASES[0]!.release, apis: lacking(RELEASES[0]!.client, ranges) }, newestFeature };
+  }
+  // Releases that changed no client API look like the one before: start from the oldest of them
+  // and move to a later one only where the other APIs it raised say so.
+  while (changedNoClientApi(matched)) matched--;
+  const indistinguishableFrom: string[] = [];
+  let next = matched + 1;
+  for (; next < RELEASES.length && changedNoClientApi(next); next++) {
+    const verdict = tellApart(next, ranges);
+    if (verdict === 'no') break;
+    if (verdict === 'yes') {
+      matched = next;
+      indistinguishableFrom.length = 0;
+    } else {
+      indistinguishableFrom.push(RELEASES[next]!.release);
     }
   }
 
-  if (matched < 0) {
-    return { release: null, exact: false, indistinguishableFrom: [], missingForNext: { release: KAFKA_RELEASES[0]!.release, apis: lacking(CUMULATIVE[0]!, ranges) }, newestFeature };
-  }
-  // Releases that changed no client API look like the one before: report the oldest of them.
-  while (matched > 0 && sameTable(CUMULATIVE[matched - 1]!, CUMULATIVE[matched]!)) matched--;
-
-  const table = CUMULATIVE[matched]!;
+  const { release, client } = RELEASES[matched]!;
   let exact = true;
-  for (const key of SIGNATURE_KEYS) {
+  for (const key of CLIENT_KEYS_ASCENDING) {
     const range = ranges.get(key);
-    if (range !== undefined && range.max !== table.get(key)) exact = false;
+    if (range !== undefined && range.max !== client.get(key)) exact = false;
   }
-  const indistinguishableFrom: string[] = [];
-  let nextIndex = matched + 1;
-  for (; nextIndex < CUMULATIVE.length && sameTable(CUMULATIVE[nextIndex]!, table); nextIndex++) {
-    indistinguishableFrom.push(KAFKA_RELEASES[nextIndex]!.release);
+  let missingForNext: ReleaseInference['missingForNext'] = null;
+  if (next < RELEASES.length) {
+    const required = new Map([...RELEASES[next]!.client, ...tellingApis(next)]);
+    missingForNext = { release: RELEASES[next]!.release, apis: lacking(required, ranges) };
   }
-  const next = nextIndex < KAFKA_RELEASES.length ? { release: KAFKA_RELEASES[nextIndex]!.release, apis: lacking(CUMULATIVE[nextIndex]!, ranges) } : null;
-  return { release: KAFKA_RELEASES[matched]!.release, exact, indistinguishableFrom, missingForNext: next, newestFeature };
+  return { release, exact, indistinguishableFrom, missingForNext, newestFeature };
 }
 
 /** The releases a pre-0.10 broker (one without ApiVersions) can be, newest first. */
-export const LEGACY_RELEASES = ['0.9.0', '0.8.2', '0.8.1', '0.8.0'] as const;
-export type LegacyRelease = (typeof LEGACY_RELEASES)[number];
+export const LEGACY_RELEASES: readonly LegacyRelease[] = [...PRE_API_VERSIONS_RELEASES].reverse();
+export type LegacyRelease = PreApiVersionsRelease;
 
 /** The version ranges a broker of a pre-0.10 release supports, by API key (all from v0). */
 export function legacyVersionTable(release: LegacyRelease): Map<number, AdvertisedRange> {
@@ -233,9 +223,9 @@ export function legacyVersionTable(release: LegacyRelease): Map<number, Advertis
 
 /** The highest version of each API a broker of `release` advertises (client-facing APIs only). */
 export function releaseVersionTable(release: string): Map<number, AdvertisedRange> | null {
-  const index = KAFKA_RELEASES.findIndex((entry) => entry.release === release);
-  if (index < 0) return null;
+  const facts = RELEASES.find((entry) => entry.release === release);
+  if (facts === undefined) return null;
   const table = new Map<number, AdvertisedRange>();
-  for (const [key, max] of CUMULATIVE[index]!) table.set(key, { min: 0, max });
+  for (const [key, max] of facts.client) table.set(key, { min: 0, max });
   return table;
 }

@@ -5,6 +5,7 @@
  * sequence has literals only; the format requires the last 5 bytes to be literals and the last
  * match to start at least 12 bytes before the end.
  */
+import { copyMatch } from './match-copy.js';
 
 const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
@@ -173,15 +174,7 @@ export function lz4DecompressBlockInto(
     }
     matchLength += MIN_MATCH;
     if (op + matchLength > outLimit) return -1;
-    let from = op - offset;
-    if (offset >= matchLength && matchLength > 32) {
-      out.copyWithin(op, from, from + matchLength);
-      op += matchLength;
-    } else {
-      // An overlapping match repeats the last `offset` bytes: copy byte by byte.
-      const stop = op + matchLength;
-      while (op < stop) out[op++] = out[from++]!;
-    }
+    op = copyMatch(out, op, offset, matchLength);
   }
   // An empty block, or one whose last sequence had a match: both are malformed.
   return ip === start && end === start ? op : -2;

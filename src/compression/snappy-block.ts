@@ -7,6 +7,7 @@
  * match is found so that incompressible data is passed over quickly.
  */
 import { corruptInput, outputTooLarge } from './limits.js';
+import { copyMatch } from './match-copy.js';
 
 const FRAGMENT_SIZE = 1 << 16;
 const HASH_BITS = 14;
@@ -225,15 +226,7 @@ export function snappyDecompressInto(input: Uint8Array, start: number, end: numb
     }
     if (offset === 0 || offset > op - outStart) throw corruptInput('snappy', `copy offset ${offset} points before the start of the output`);
     if (op + len > outEnd) throw corruptInput('snappy', 'copy runs past the declared length');
-    let from = op - offset;
-    if (offset >= len && len > 32) {
-      out.copyWithin(op, from, from + len);
-      op += len;
-    } else {
-      // Overlapping copies repeat the last `offset` bytes, so they must go byte by byte.
-      const stop = op + len;
-      while (op < stop) out[op++] = out[from++]!;
-    }
+    op = copyMatch(out, op, offset, len);
   }
   if (op !== outEnd) throw corruptInput('snappy', `block holds ${op - outStart} bytes, not the ${length} it declares`);
   return length;

@@ -6,6 +6,7 @@
  * verified: the record batch's CRC-32C already covers the compressed bytes.
  */
 import { corruptInput, outputTooLarge } from './limits.js';
+import { copyMatch } from './match-copy.js';
 import {
   type FseTable,
   LITERALS_LENGTH_BASE,
@@ -461,15 +462,7 @@ class FrameDecoder {
         op += literalLength;
         litPos += literalLength;
         if (offset === 0 || offset > op - this.frameStart) fail(`match offset ${offset} points before the start of the frame`);
-        let from = op - offset;
-        if (offset >= matchLength && matchLength > 32) {
-          out.copyWithin(op, from, from + matchLength);
-          op += matchLength;
-        } else {
-          const stop = op + matchLength;
-          while (op < stop) out[op++] = out[from++]!;
-        }
-        this.op = op;
+        this.op = copyMatch(out, op, offset, matchLength);
       }
       if (bits.bitPos !== 0) fail('sequence bitstream does not end with the last sequence');
     } else if (pos !== end) {

@@ -25,8 +25,7 @@
  * close()) fail every pending and queued caller at once with a retriable `KafkaConnectionError`
  * whose `cause` is the reason; close listeners and `closed` receive the reason itself.
  */
-import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as net from 'node:net';
 import type { ApiDescriptor, Input } from '../protocol/api.js';
 import {
   KafkaConnectionError,
@@ -38,19 +37,21 @@ import {
   KafkaUnsupportedVersionError,
   abortError,
 } from '../protocol/errors.js';
-import { Reader } from '../protocol/primitives/reader.js';
 import type { Writer } from '../protocol/primitives/writer.js';
 import { FrameAssembler } from '../protocol/primitives/frame-assembler.js';
+import { SetupStep, connectSocket, formatBrokerAddress } from './connection-setup.js';
 import { isValidTimeout, resolveConnectionOptions, type ConnectionOptions, type ResolvedConnectionOptions } from './options.js';
-import { GONE, IN_FLIGHT, PendingRequest, QUEUED, SendQueue, type ResponseDecoder } from './pending-request.js';
+import { DeadlineTimer, GONE, InFlightRequests, MAX_TIMER_DELAY_MS, PendingRequest, QUEUED, SendQueue, type ResponseDecoder } from './pending-request.js';
 import {
   CORRELATION_ID_OFFSET,
   PRODUCE_API_KEY,
   checkRequestArguments,
+  decodeResponse,
   encodeApiRequest,
   encodeClientId,
   encodeRawRequest,
   encodedProduceAcks,
+  errorMessage,
 } from './request-frame.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
@@ -89,18 +90,6 @@ export interface CloseOptions {
   drainTimeoutMs?: number;
 }
 
-const INT32_MAX = 0x7fffffff;
-/** setTimeout's largest delay; longer deadlines are re-armed when it fires. */
-const MAX_TIMER_DELAY_MS = INT32_MAX;
-
-function formatBroker(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export class Connection {
   readonly host: string;
   readonly port: number;
@@ -118,12 +107,10 @@ export class Connection {
   private markSocketClosed: () => void = () => {};
   private connectPromise: Promise<void> | null = null;
   /** The setup step in progress (socket connect, authenticate), failed by `shutdown`. */
-  private setupWaiter: { resolve: () => void; reject: (error: KafkaError) => void } | null = null;
+  private readonly setupStep = new SetupStep();
 
-  private nextCorrelationId = 0;
-  private correlationIdsWrapped = false;
-  /** Sent requests awaiting a response, by correlation id; abandoned ones stay until it comes. */
-  private readonly inFlight = new Map<number, PendingRequest>();
+  /** Sent requests awaiting a response; abandoned ones stay until it comes. */
+  private readonly inFlight = new InFlightRequests();
   private readonly queue = new SendQueue();
   /** Requests whose caller is still waiting. */
   private liveRequests = 0;
@@ -132,8 +119,7 @@ export class Connection {
   /** The socket is corked until the end of this tick. */
   private corked = false;
 
-  private deadlineTimer: NodeJS.Timeout | null = null;
-  private deadlineTimerDue = Infinity;
+  private readonly deadlineTimer = new DeadlineTimer(() => this.expireRequests());
 
   private draining = false;
   private drainTimer: NodeJS.Timeout | null = null;
@@ -148,7 +134,7 @@ export class Connection {
     this.options = resolveConnectionOptions(options);
     this.host = this.options.host;
     this.port = this.options.port;
-    this.broker = formatBroker(this.host, this.port);
+    this.broker = formatBrokerAddress(this);
     this.clientIdBytes = encodeClientId(this.options.clientId);
     this.assembler = new FrameAssembler(
       {
@@ -353,7 +339,7 @@ export class Connection {
       const authenticate = this.options.authenticate;
       if (authenticate !== null) {
         this.currentState = 'authenticating';
-        await this.runSetupStep(() => authenticate(this, setup.signal));
+        await this.authenticateWith(() => authenticate(this, setup.signal));
       }
       if (this.closeReason !== undefined) throw this.closedError();
       this.currentState = 'ready';
@@ -377,56 +363,41 @@ export class Connection {
   }
 
   private openSocket(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.setupWaiter = { resolve, reject };
-      const tlsOptions = this.options.tls;
-      let socket: net.Socket;
+    return this.setupStep.run((settle) => {
+      let connecting: ReturnType<typeof connectSocket>;
       try {
-        socket = tlsOptions === null ? net.connect({ host: this.host, port: this.port }) : tls.connect({ ...tlsOptions, host: this.host, port: this.port });
+        connecting = connectSocket(this.host, this.port, this.options.tls);
       } catch (error) {
-        this.setupWaiter = null;
-        reject(new KafkaConnectionError(`cannot open a socket: ${errorMessage(error)}`, { broker: this.broker, cause: error }));
+        settle(new KafkaConnectionError(`cannot open a socket: ${errorMessage(error)}`, { broker: this.broker, cause: error }));
         return;
       }
+      const socket = connecting.socket;
       this.socket = socket;
       this.socketClosed = new Promise((markClosed) => {
         this.markSocketClosed = markClosed;
       });
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true);
       socket.on('data', this.onSocketData);
       socket.on('error', this.onSocketError);
       socket.on('end', this.onSocketEnd);
       socket.on('close', this.onSocketClose);
       socket.on('drain', this.onSocketDrain);
-      socket.once(tlsOptions === null ? 'connect' : 'secureConnect', this.onSocketConnected);
+      socket.once(connecting.readyEvent, () => settle());
     });
   }
 
-  /** Runs one setup step; `shutdown` (timeout, abort, socket failure) fails it even if the step hangs. */
-  private runSetupStep(step: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.setupWaiter = waiter;
-      const finish = (error: unknown): void => {
-        if (this.setupWaiter !== waiter) return;
-        this.setupWaiter = null;
-        if (error === undefined) resolve();
-        else reject(error instanceof KafkaError ? error : new KafkaConnectionError(`authentication failed: ${errorMessage(error)}`, { broker: this.broker, cause: error }));
+  /** Runs the authenticate hook as a setup step; errors that are not ours become `KafkaConnectionError`. */
+  private authenticateWith(step: () => Promise<void>): Promise<void> {
+    return this.setupStep.run((settle) => {
+      const fail = (error: unknown): void => {
+        settle(error instanceof KafkaError ? error : new KafkaConnectionError(`authentication failed: ${errorMessage(error)}`, { broker: this.broker, cause: error }));
       };
       try {
-        step().then(() => finish(undefined), (error: unknown) => finish(error ?? new Error('rejected without a reason')));
+        step().then(() => settle(), (error: unknown) => fail(error ?? new Error('rejected without a reason')));
       } catch (error) {
-        finish(error ?? new Error('threw without a reason'));
+        fail(error ?? new Error('threw without a reason'));
       }
     });
   }
-
-  private readonly onSocketConnected = (): void => {
-    const waiter = this.setupWaiter;
-    this.setupWaiter = null;
-    waiter?.resolve();
-  };
 
   private readonly onSocketData = (chunk: Buffer): void => {
     this.assembler.push(chunk);
@@ -510,7 +481,7 @@ export class Connection {
     });
     this.liveRequests++;
     signal?.addEventListener('abort', request);
-    this.armDeadlineTimer(request.deadline);
+    this.deadlineTimer.arm(request.deadline);
 
     const state = this.currentState;
     if (state === 'authenticating') {
@@ -542,33 +513,14 @@ export class Connection {
     }
   }
 
-  private allocateCorrelationId(): number {
-    let id = this.nextCorrelationId;
-    if (this.correlationIdsWrapped) {
-      // After 2^31 requests an id may still belong to an abandoned request awaiting its response.
-      while (this.inFlight.has(id)) id = id === INT32_MAX ? 0 : id + 1;
-    }
-    if (id === INT32_MAX) {
-      this.nextCorrelationId = 0;
-      this.correlationIdsWrapped = true;
-    } else {
-      this.nextCorrelationId = id + 1;
-    }
-    return id;
-  }
-
   private transmit(request: PendingRequest): void {
     const frame = request.frame!;
     request.frame = null;
-    const correlationId = this.allocateCorrelationId();
+    const correlationId = this.inFlight.allocateId();
     frame.writeInt32BE(correlationId, CORRELATION_ID_OFFSET);
     request.correlationId = correlationId;
-    if (request.expectResponse) {
-      request.position = IN_FLIGHT;
-      this.inFlight.set(correlationId, request);
-    } else {
-      request.position = GONE;
-    }
+    if (request.expectResponse) this.inFlight.add(request);
+    else request.position = GONE;
     const socket = this.socket!;
     if (!this.corked) {
       // Frames written in the same tick leave in one writev instead of one syscall each.
@@ -594,13 +546,11 @@ export class Connection {
 
   private dispatchResponse(buffer: Buffer, start: number, end: number): void {
     const correlationId = buffer.readInt32BE(start);
-    const request = this.inFlight.get(correlationId);
+    const request = this.inFlight.take(correlationId);
     if (request === undefined) {
       this.shutdown(new KafkaDecodeError(`response with correlation id ${correlationId} matches no request in flight`));
       return;
     }
-    this.inFlight.delete(correlationId);
-    request.position = GONE;
     // An abandoned request (aborted or timed out) has no caller left: its response is dropped.
     if (!request.settled) this.deliver(request, buffer, start + 4, end);
     if (this.queue.head !== null) this.pump();
@@ -609,23 +559,9 @@ export class Connection {
   private deliver(request: PendingRequest, buffer: Buffer, bodyStart: number, end: number): void {
     let value: unknown;
     try {
-      let position = bodyStart;
-      if (request.responseHeaderVersion >= 1) {
-        if (position < end && buffer[position] === 0) {
-          position += 1; // the usual empty tagged-field section
-        } else {
-          const header = new Reader(buffer, position, end);
-          header.readTaggedFields();
-          position = header.offset;
-        }
-      }
-      value = request.decoder === null ? buffer.subarray(position, end) : request.decoder.decodeResponse(new Reader(buffer, position, end), request.apiVersion);
+      value = decodeResponse(request, buffer, bodyStart, end);
     } catch (error) {
-      const failure =
-        error instanceof KafkaDecodeError
-          ? error
-          : new KafkaDecodeError(`cannot decode ${request.apiName} v${request.apiVersion} response: ${errorMessage(error)}`, { cause: error });
-      this.settle(request, failure, undefined);
+      this.settle(request, error as KafkaDecodeError, undefined);
       return;
     }
     this.settle(request, null, value);
@@ -657,17 +593,8 @@ export class Connection {
     this.settle(request, abortError(request.signal), undefined);
   }
 
-  private armDeadlineTimer(deadline: number): void {
-    if (deadline >= this.deadlineTimerDue) return;
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
-    const delay = Math.min(Math.max(Math.ceil(deadline - performance.now()), 1), MAX_TIMER_DELAY_MS);
-    this.deadlineTimerDue = Math.min(deadline, performance.now() + delay);
-    this.deadlineTimer = setTimeout(this.onDeadlineTimer, delay);
-  }
-
-  private readonly onDeadlineTimer = (): void => {
-    this.deadlineTimer = null;
-    this.deadlineTimerDue = Infinity;
+  /** Fails the requests whose deadline has passed, then arms the timer for the next deadline. */
+  private expireRequests(): void {
     if (this.closeReason !== undefined) return;
     const now = performance.now();
 
@@ -694,8 +621,8 @@ export class Connection {
       this.shutdown(timedOutInFlight);
       return;
     }
-    if (this.closeReason === undefined && nextDeadline !== Infinity) this.armDeadlineTimer(nextDeadline);
-  };
+    if (this.closeReason === undefined && nextDeadline !== Infinity) this.deadlineTimer.arm(nextDeadline);
+  }
 
   // ---- closing ----
 
@@ -714,24 +641,16 @@ export class Connection {
     this.currentState = 'closed';
     this.draining = false;
     this.assembler.stop();
-    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer.cancel();
     if (this.drainTimer !== null) clearTimeout(this.drainTimer);
-    this.deadlineTimer = null;
     this.drainTimer = null;
-    this.deadlineTimerDue = Infinity;
     // Listeners stay attached: a late 'error' from the destroyed socket must still be absorbed.
     this.socket?.destroy();
 
     const failure = this.closedError();
-    const setup = this.setupWaiter;
-    this.setupWaiter = null;
-    setup?.reject(reason ?? failure);
+    this.setupStep.fail(reason ?? failure);
 
-    for (const request of this.inFlight.values()) {
-      request.position = GONE;
-      this.settle(request, failure, undefined);
-    }
-    this.inFlight.clear();
+    for (const request of this.inFlight.takeAll()) this.settle(request, failure, undefined);
     let queued = this.queue.takeAll();
     while (queued !== null) {
       const following: PendingRequest | null = queued.next;

@@ -1,5 +1,6 @@
 /**
- * The bookkeeping of one request, and the FIFO of requests waiting to be sent.
+ * The bookkeeping of requests: one request's state, the FIFO of requests waiting to be sent, the
+ * table of those awaiting a response (with their correlation ids), and the deadline timer.
  */
 import type { KafkaError } from '../protocol/errors.js';
 import type { Reader } from '../protocol/primitives/reader.js';
@@ -120,4 +121,95 @@ export class SendQueue {
     this.tail = null;
     return head;
   }
+}
+
+const INT32_MAX = 0x7fffffff;
+/** setTimeout's largest delay; longer deadlines are re-armed when it fires. */
+export const MAX_TIMER_DELAY_MS = INT32_MAX;
+
+/** Sent requests awaiting a response, by correlation id, and the allocation of those ids. */
+export class InFlightRequests {
+  private readonly byCorrelationId = new Map<number, PendingRequest>();
+  private nextCorrelationId = 0;
+  private wrapped = false;
+
+  /** Requests in the table, abandoned ones included (the broker still owes them). */
+  get size(): number {
+    return this.byCorrelationId.size;
+  }
+
+  /** The next correlation id, from 0 up to int32 max and around, skipping ids still in the table. */
+  allocateId(): number {
+    let id = this.nextCorrelationId;
+    if (this.wrapped) {
+      // After 2^31 requests an id may still belong to an abandoned request awaiting its response.
+      while (this.byCorrelationId.has(id)) id = id === INT32_MAX ? 0 : id + 1;
+    }
+    if (id === INT32_MAX) {
+      this.nextCorrelationId = 0;
+      this.wrapped = true;
+    } else {
+      this.nextCorrelationId = id + 1;
+    }
+    return id;
+  }
+
+  add(request: PendingRequest): void {
+    request.position = IN_FLIGHT;
+    this.byCorrelationId.set(request.correlationId, request);
+  }
+
+  /** Removes and returns the request a response answers, or undefined for an unknown id. */
+  take(correlationId: number): PendingRequest | undefined {
+    const request = this.byCorrelationId.get(correlationId);
+    if (request === undefined) return undefined;
+    this.byCorrelationId.delete(correlationId);
+    request.position = GONE;
+    return request;
+  }
+
+  values(): IterableIterator<PendingRequest> {
+    return this.byCorrelationId.values();
+  }
+
+  /** Empties the table, returning what it held. */
+  takeAll(): PendingRequest[] {
+    const requests = [...this.byCorrelationId.values()];
+    this.byCorrelationId.clear();
+    for (const request of requests) request.position = GONE;
+    return requests;
+  }
+}
+
+/**
+ * One timer for many deadlines: armed for the earliest one asked for, it calls `onDue` when that
+ * comes (the callback expires what is due and arms again for the next). Cheaper than a timer per
+ * request: see bench/network/timers.ts.
+ */
+export class DeadlineTimer {
+  private timer: NodeJS.Timeout | null = null;
+  private due = Infinity;
+
+  constructor(private readonly onDue: () => void) {}
+
+  /** Makes sure the timer fires by `deadline` (on the `performance.now()` clock). */
+  arm(deadline: number): void {
+    if (deadline >= this.due) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const delay = Math.min(Math.max(Math.ceil(deadline - performance.now()), 1), MAX_TIMER_DELAY_MS);
+    this.due = Math.min(deadline, performance.now() + delay);
+    this.timer = setTimeout(this.fire, delay);
+  }
+
+  cancel(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.due = Infinity;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = null;
+    this.due = Infinity;
+    this.onDue();
+  };
 }

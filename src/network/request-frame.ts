@@ -1,17 +1,25 @@
 /**
- * Encoding of request frames: the size prefix, the request header and the body, all in one Writer.
+ * Encoding of request frames: the size prefix, the request header and the body, all in one Writer;
+ * and reading a response frame's body once its request is known.
  *
  * The correlation id is written as a placeholder and patched in when the frame is sent, so that
  * ids follow the order of the wire even when requests wait in a queue first.
  */
 import type { ApiDescriptor, Input } from '../protocol/api.js';
-import { KafkaError, KafkaInvalidArgumentError } from '../protocol/errors.js';
+import { KafkaDecodeError, KafkaError, KafkaInvalidArgumentError } from '../protocol/errors.js';
+import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
+import type { PendingRequest } from './pending-request.js';
 
 /** Byte offset of the correlation id in a request frame: size (4), api key (2), api version (2). */
 export const CORRELATION_ID_OFFSET = 8;
 
 const INITIAL_FRAME_CAPACITY = 256;
+
+/** What a caught value says, for error messages. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** The client id as a request header (v1+) carries it: a nullable string with an int16 length. */
 export function encodeClientId(clientId: string | null): Buffer {
@@ -47,7 +55,7 @@ function finishFrame(writer: Writer): Buffer {
  */
 function encodeFailure(error: unknown, what: string, keepInvalidArgument: boolean): KafkaError {
   if (error instanceof KafkaError && (keepInvalidArgument || !(error instanceof KafkaInvalidArgumentError))) return error;
-  const failure = new KafkaInvalidArgumentError(`cannot encode ${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const failure = new KafkaInvalidArgumentError(`cannot encode ${what}: ${errorMessage(error)}`);
   failure.cause = error;
   return failure;
 }
@@ -124,4 +132,28 @@ export function encodedProduceAcks(frame: Buffer, version: number, requestHeader
     position += 2 + Math.max(length, 0);
   }
   return frame.readInt16BE(position);
+}
+
+/**
+ * The response to `request` in buffer[bodyStart, end) (what follows the correlation id): its header's
+ * tagged fields skipped (response header v1), the body decoded, or for a raw request returned as a
+ * view. Throws KafkaDecodeError.
+ */
+export function decodeResponse(request: PendingRequest, buffer: Buffer, bodyStart: number, end: number): unknown {
+  try {
+    let position = bodyStart;
+    if (request.responseHeaderVersion >= 1) {
+      if (position < end && buffer[position] === 0) {
+        position += 1; // the usual empty tagged-field section
+      } else {
+        const header = new Reader(buffer, position, end);
+        header.readTaggedFields();
+        position = header.offset;
+      }
+    }
+    return request.decoder === null ? buffer.subarray(position, end) : request.decoder.decodeResponse(new Reader(buffer, position, end), request.apiVersion);
+  } catch (error) {
+    if (error instanceof KafkaDecodeError) throw error;
+    throw new KafkaDecodeError(`cannot decode ${request.apiName} v${request.apiVersion} response: ${errorMessage(error)}`, { cause: error });
+  }
 }

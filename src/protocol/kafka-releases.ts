@@ -1,16 +1,22 @@
 /**
- * What each Apache Kafka release advertises in its ApiVersions response, as pure data: for every
- * release, the highest version of each API key it serves and, where not 0, the lowest.
+ * Facts about Apache Kafka releases, as pure data, in one place: the embedded broker emulates a
+ * release from them (`asVersion`) and the client infers a broker's release from them
+ * (`checkVersion`, src/cluster/releases.ts).
  *
- * The numbers were read from real brokers' ApiVersions answers (ZooKeeper-mode brokers up to 3.9,
- * so the inter-broker keys 4-7 appear; a KRaft broker for 4.0). Kafka 4.0 removed old versions of
+ * For 0.10.0-4.0 (`KAFKA_RELEASES`): what each release advertises in its ApiVersions response, for
+ * every release the highest version of each API key it serves and, where not 0, the lowest. The
+ * numbers were read from real brokers' ApiVersions answers (ZooKeeper-mode brokers up to 3.9, so
+ * the inter-broker keys 4-7 appear; a KRaft broker for 4.0). Kafka 4.0 removed old versions of
  * several APIs (KIP-896) but kept advertising Produce from version 0, because librdkafka disabled
  * compression when Produce's minimum was above 0; it rejects Produce versions 0-2 all the same.
  *
- * Used by the embedded broker (`asVersion`) and by version checks; the keys are release lines
- * ('0.10.0' ... '0.11.0', then '1.0', '1.1', ... '4.0').
+ * Around them: the releases before ApiVersions (0.8.0-0.9.0), which no broker could describe, and
+ * the releases newer than the last one observed, known from their specs and KIPs; and the set of
+ * APIs that tell releases apart from a client's side.
  */
+import { ApiKey } from './generated/index.js';
 
+/** The releases observed, oldest first: release lines ('0.10.0' ... '0.11.0', then '1.0', '1.1', ... '4.0'). */
 export const KAFKA_RELEASES = [
   '0.10.0',
   '0.10.1',
@@ -88,3 +94,89 @@ export const KAFKA_RELEASE_MIN_VERSIONS: Readonly<Partial<Record<KafkaRelease, R
 export const KAFKA_RELEASE_MIN_ACCEPTED_VERSIONS: Readonly<Partial<Record<KafkaRelease, Readonly<Record<number, number>>>>> = {
   '4.0': { 0: 3 },
 };
+
+/**
+ * The releases before ApiVersions (KIP-35, 0.10.0), oldest first. Such a broker cannot say what it
+ * serves; clients find its release by probing requests.
+ */
+export const PRE_API_VERSIONS_RELEASES = ['0.8.0', '0.8.1', '0.8.2', '0.9.0'] as const;
+
+export type PreApiVersionsRelease = (typeof PRE_API_VERSIONS_RELEASES)[number];
+
+/**
+ * Release -> API key -> highest version served, for the client APIs of the releases before
+ * ApiVersions (all from version 0; the inter-broker APIs they also served are left out), as the
+ * KIPs and the release tables of other clients (kafka-python's check_version, franz-go's kversion)
+ * record them.
+ */
+export const PRE_API_VERSIONS_MAX_VERSIONS: Readonly<Record<PreApiVersionsRelease, Readonly<Record<number, number>>>> = {
+  '0.8.0': { 0: 0, 1: 0, 2: 0, 3: 0 },
+  '0.8.1': { 0: 0, 1: 0, 2: 0, 3: 0, 8: 0, 9: 0 },
+  '0.8.2': { 0: 0, 1: 0, 2: 0, 3: 0, 8: 1, 9: 1, 10: 0, 11: 0, 12: 0 },
+  '0.9.0': { 0: 1, 1: 1, 2: 0, 3: 0, 8: 2, 9: 1, 10: 0, 11: 0, 12: 0, 13: 0, 14: 0, 15: 0, 16: 0 },
+};
+
+/**
+ * Releases newer than the last one observed, oldest first, known from the "Version N adds ..."
+ * notes of Kafka's message specs and the KIPs rather than from a broker's answer: for each, the
+ * client APIs whose highest version it raised (API key -> that version).
+ */
+export const UNOBSERVED_RELEASE_CHANGES: readonly { readonly release: string; readonly raised: Readonly<Record<number, number>> }[] = [
+  { release: '4.1', raised: { [ApiKey.Produce]: 13, [ApiKey.Fetch]: 18, [ApiKey.AlterPartitionReassignments]: 1, [ApiKey.ListTransactions]: 2 } },
+];
+
+/**
+ * The APIs that tell releases apart from a client's side: client-facing APIs that every broker of
+ * a release advertises, whatever its mode (ZooKeeper or KRaft) and configuration. Left out, so that
+ * they cannot make a real broker look older: inter-broker APIs (LeaderAndIsr, AlterPartition,
+ * Envelope, ...), KRaft-only ones (DescribeQuorum, the Raft voter APIs), and those advertised only
+ * when a feature is enabled or that KRaft brokers gained late (telemetry, the KIP-848 and KIP-932
+ * group APIs, delegation tokens, SCRAM credentials, UpdateFeatures, DescribeTopicPartitions).
+ */
+export const CLIENT_RELEASE_API_KEYS: readonly number[] = [
+  ApiKey.Produce,
+  ApiKey.Fetch,
+  ApiKey.ListOffsets,
+  ApiKey.Metadata,
+  ApiKey.OffsetCommit,
+  ApiKey.OffsetFetch,
+  ApiKey.FindCoordinator,
+  ApiKey.JoinGroup,
+  ApiKey.Heartbeat,
+  ApiKey.LeaveGroup,
+  ApiKey.SyncGroup,
+  ApiKey.DescribeGroups,
+  ApiKey.ListGroups,
+  ApiKey.SaslHandshake,
+  ApiKey.ApiVersions,
+  ApiKey.CreateTopics,
+  ApiKey.DeleteTopics,
+  ApiKey.DeleteRecords,
+  ApiKey.InitProducerId,
+  ApiKey.OffsetForLeaderEpoch,
+  ApiKey.AddPartitionsToTxn,
+  ApiKey.AddOffsetsToTxn,
+  ApiKey.EndTxn,
+  ApiKey.TxnOffsetCommit,
+  ApiKey.DescribeAcls,
+  ApiKey.CreateAcls,
+  ApiKey.DeleteAcls,
+  ApiKey.DescribeConfigs,
+  ApiKey.AlterConfigs,
+  ApiKey.AlterReplicaLogDirs,
+  ApiKey.DescribeLogDirs,
+  ApiKey.SaslAuthenticate,
+  ApiKey.CreatePartitions,
+  ApiKey.DeleteGroups,
+  ApiKey.ElectLeaders,
+  ApiKey.IncrementalAlterConfigs,
+  ApiKey.AlterPartitionReassignments,
+  ApiKey.ListPartitionReassignments,
+  ApiKey.OffsetDelete,
+  ApiKey.DescribeClientQuotas,
+  ApiKey.AlterClientQuotas,
+  ApiKey.DescribeCluster,
+  ApiKey.DescribeProducers,
+  ApiKey.DescribeTransactions,
+  ApiKey.ListTransactions,
+];

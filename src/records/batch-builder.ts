@@ -28,6 +28,7 @@ import {
   TimestampType,
 } from './constants.js';
 import { crc32c } from './crc.js';
+import { synchronousCodecResult } from './errors.js';
 import type { RecordBytes, RecordHeaderInput, RecordInput } from './record.js';
 import { putInt64, putVarint, putVarlong, sizeOfVarint, sizeOfVarlong } from './varint.js';
 
@@ -276,13 +277,7 @@ export class RecordBatchBuilder {
   closeSync(): Buffer {
     const records = this.beginClose();
     if (records === undefined) return this.finish(undefined);
-    const compressed = compress(this.compression, records, { magic: 2, level: this.compressionLevel });
-    if (isPromiseLike(compressed)) {
-      // The promise is settled by nobody else: observe a rejection so it cannot go unhandled.
-      compressed.catch(() => undefined);
-      throw new KafkaStateError('the registered codec is asynchronous: use close() instead of closeSync()');
-    }
-    return this.finish(compressed);
+    return this.finish(synchronousCodecResult(compress(this.compression, records, { magic: 2, level: this.compressionLevel }), 'close'));
   }
 
   /** Closes the batch and returns its bytes, awaiting the codec if it is asynchronous. */

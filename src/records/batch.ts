@@ -19,7 +19,7 @@ import {
   TimestampType,
 } from './constants.js';
 import { crc32c } from './crc.js';
-import { KafkaCorruptRecordError, type RecordContext } from './errors.js';
+import { KafkaCorruptRecordError, synchronousCodecResult, type RecordContext } from './errors.js';
 import type { KafkaRecord, RecordBatch, RecordHeader } from './record.js';
 import { getInt64 } from './varint.js';
 
@@ -282,12 +282,7 @@ export class DefaultRecordBatch implements RecordBatch {
 
   recordsSync(): KafkaRecord[] {
     if (this.decoded) return this.decoded;
-    const section = this.recordsSection();
-    if (isPromiseLike(section)) {
-      section.catch(() => undefined);
-      throw new KafkaStateError(`the registered ${compressionName(this.compression)} codec is asynchronous: use records() instead of recordsSync()`);
-    }
-    return this.decodeSection(section);
+    return this.decodeSection(synchronousCodecResult(this.recordsSection(), 'records', this.compression));
   }
 
   /** The uncompressed records section: a view of the batch, or what the codec returns. */

@@ -2,9 +2,12 @@
  * Errors of the record layer. Corrupt record data (bad CRC, truncated batch, bad varint, codec
  * garbage, counts or lengths beyond the frame, a decompression bomb) is a KafkaCorruptRecordError:
  * a KafkaDecodeError (code 2, CORRUPT_MESSAGE) that names the topic-partition (when the caller gave
- * it) and the offset of the batch or message in which the problem was found.
+ * it) and the offset of the batch or message in which the problem was found. An asynchronous codec
+ * met by a synchronous method (`closeSync`, `recordsSync`) is a KafkaStateError.
  */
-import { KafkaDecodeError } from '../protocol/errors.js';
+import { isPromiseLike } from '../compression/registry.js';
+import { compressionName, type CompressionType } from '../compression/types.js';
+import { KafkaDecodeError, KafkaStateError } from '../protocol/errors.js';
 
 /** Where the record data being decoded comes from, for error messages. */
 export interface RecordContext {
@@ -39,4 +42,16 @@ export class KafkaCorruptRecordError extends KafkaDecodeError {
     this.partition = location.partition;
     this.offset = location.offset;
   }
+}
+
+/**
+ * A codec's result, for the `closeSync()` / `recordsSync()` methods: a promise (the registered codec
+ * is asynchronous) is refused with KafkaStateError naming the asynchronous method to use instead.
+ * Nobody else awaits that promise, so its rejection is observed here rather than left unhandled.
+ */
+export function synchronousCodecResult(result: Buffer | Promise<Buffer>, asyncMethod: 'close' | 'records', compression?: CompressionType): Buffer {
+  if (!isPromiseLike(result)) return result;
+  result.catch(() => undefined);
+  const codec = compression === undefined ? 'codec' : `${compressionName(compression)} codec`;
+  throw new KafkaStateError(`the registered ${codec} is asynchronous: use ${asyncMethod}() instead of ${asyncMethod}Sync()`);
 }

@@ -29,7 +29,7 @@ import {
   TimestampType,
 } from './constants.js';
 import { crc32 } from './crc.js';
-import { KafkaCorruptRecordError } from './errors.js';
+import { KafkaCorruptRecordError, synchronousCodecResult } from './errors.js';
 import type { KafkaRecord, RecordBatch, RecordBytes, RecordHeader, RecordInput } from './record.js';
 import { getInt64, putInt64 } from './varint.js';
 
@@ -180,12 +180,7 @@ export class LegacyRecordBatch implements RecordBatch {
   recordsSync(): KafkaRecord[] {
     if (this.decoded) return this.decoded;
     if (this.compression === CompressionType.None) return this.plainRecord();
-    const inner = this.decompressInner();
-    if (isPromiseLike(inner)) {
-      inner.catch(() => undefined);
-      throw new KafkaStateError(`the registered ${compressionName(this.compression)} codec is asynchronous: use records() instead of recordsSync()`);
-    }
-    return this.decodeInner(inner);
+    return this.decodeInner(synchronousCodecResult(this.decompressInner(), 'records', this.compression));
   }
 
   private plainRecord(): KafkaRecord[] {
@@ -343,12 +338,7 @@ export class LegacyMessageSetBuilder {
   closeSync(): Buffer {
     const inner = this.beginClose();
     if (inner === undefined) return this.writer.finish();
-    const compressed = compress(this.compression, inner, { magic: this.magic, level: this.compressionLevel });
-    if (isPromiseLike(compressed)) {
-      compressed.catch(() => undefined);
-      throw new KafkaStateError('the registered codec is asynchronous: use close() instead of closeSync()');
-    }
-    return this.wrap(compressed);
+    return this.wrap(synchronousCodecResult(compress(this.compression, inner, { magic: this.magic, level: this.compressionLevel }), 'close'));
   }
 
   async close(): Promise<Buffer> {

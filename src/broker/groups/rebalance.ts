@@ -170,7 +170,7 @@ export class RebalanceEngine {
       case 'CompletingRebalance':
         if (member.matches(params.protocols)) {
           // Probably a retry after a lost JoinGroup answer: answer it again for this generation.
-          waiter.settle(this.generationOutcome(group, memberId, group.isLeader(memberId)));
+          waiter.settle(this.generationOutcome(group, memberId, group.isLeader(memberId) ? group.currentMemberMetadata() : []));
         } else {
           this.updateMemberThenRebalanceOrCompleteJoin(group, member, params, waiter);
         }
@@ -181,7 +181,7 @@ export class RebalanceEngine {
         if (group.isLeader(memberId) || !member.matches(params.protocols)) {
           this.updateMemberThenRebalanceOrCompleteJoin(group, member, params, waiter);
         } else {
-          waiter.settle(this.generationOutcome(group, memberId, false));
+          waiter.settle(this.generationOutcome(group, memberId, []));
         }
         return;
       case 'Empty':
@@ -190,16 +190,23 @@ export class RebalanceEngine {
     }
   }
 
-  private generationOutcome(group: ClassicGroup, memberId: string, withMembers: boolean): JoinOutcome {
+  /** A successful JoinGroup answer in the group's current generation. */
+  private generationOutcome(
+    group: ClassicGroup,
+    memberId: string,
+    members: JoinOutcome['members'],
+    leader = group.leaderId ?? '',
+    skipAssignment = false,
+  ): JoinOutcome {
     return {
       errorCode: ErrorCode.NONE,
       generationId: group.generationId,
       protocolType: group.protocolType,
       protocolName: group.protocolName,
-      leader: group.leaderId ?? '',
-      skipAssignment: false,
+      leader,
+      skipAssignment,
       memberId,
-      members: withMembers ? group.currentMemberMetadata() : [],
+      members,
     };
   }
 
@@ -262,21 +269,14 @@ export class RebalanceEngine {
   }
 
   private answerReplacedStaticMember(group: ClassicGroup, member: ClassicGroupMember, params: JoinParams, leaderBefore: string): void {
-    const base = {
-      errorCode: ErrorCode.NONE,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      memberId: member.memberId,
-    };
     if (params.supportsSkippingAssignment) {
       // v9+: a replaced leader learns it leads but must not reassign (the group is stable).
       const isLeader = group.isLeader(member.memberId);
-      member.settleJoin({ ...base, leader: group.leaderId ?? '', skipAssignment: isLeader, members: isLeader ? group.currentMemberMetadata() : [] });
+      member.settleJoin(this.generationOutcome(group, member.memberId, isLeader ? group.currentMemberMetadata() : [], group.leaderId ?? '', isLeader));
     } else {
       // Older clients would run an assignment if told they lead, and a stable group would never
       // deliver it: they are given the previous leader id so that they act as followers.
-      member.settleJoin({ ...base, leader: leaderBefore, skipAssignment: false, members: [] });
+      member.settleJoin(this.generationOutcome(group, member.memberId, [], leaderBefore));
     }
   }
 
@@ -343,16 +343,7 @@ export class RebalanceEngine {
     const leaderMembers = group.currentMemberMetadata();
     for (const member of group.members.values()) {
       const isLeader = group.isLeader(member.memberId);
-      member.settleJoin({
-        errorCode: ErrorCode.NONE,
-        generationId: group.generationId,
-        protocolType: group.protocolType,
-        protocolName: group.protocolName,
-        leader: group.leaderId ?? '',
-        skipAssignment: false,
-        memberId: member.memberId,
-        members: isLeader ? leaderMembers : [],
-      });
+      member.settleJoin(this.generationOutcome(group, member.memberId, isLeader ? leaderMembers : []));
       this.scheduleHeartbeatExpiry(group, member, member.sessionTimeoutMs);
       member.isNew = false;
       group.pendingSyncMembers.add(member.memberId);

@@ -4,6 +4,7 @@
  */
 import { DeleteRecords, ErrorCode, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/index.js';
 import { defineHandler } from '../handler.js';
+import { ledPartition } from './partition-checks.js';
 
 /** Kafka's "up to the high watermark". */
 const HIGH_WATERMARK = -1n;
@@ -11,15 +12,13 @@ const HIGH_WATERMARK = -1n;
 export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRecordsResponse>({
   api: DeleteRecords,
   handle(request, context) {
-    const { cluster } = context.services;
     return {
       topics: request.topics.map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((requested) => {
           const failed = (errorCode: number) => ({ partitionIndex: requested.partitionIndex, lowWatermark: -1n, errorCode });
-          const partition = cluster.partition(topic.name, requested.partitionIndex);
-          if (!partition) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          if (partition.leader !== context.broker.id) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+          const partition = ledPartition(context, topic.name, requested.partitionIndex);
+          if (typeof partition === 'number') return failed(partition);
           const log = partition.log;
           const target = requested.offset === HIGH_WATERMARK ? log.highWatermark : Number(requested.offset);
           if (target < 0 || target > log.highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);

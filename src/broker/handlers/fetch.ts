@@ -16,11 +16,13 @@ import {
   type FetchResponsePartitionData,
   type Input,
 } from '../../protocol/index.js';
+import { ATTRIBUTE_COMPRESSION_MASK } from '../../records/constants.js';
 import { BATCH, CompressionType } from '../../records/index.js';
 import type { PartitionState } from '../cluster-state.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, sessionPartitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { downConvert } from '../format-conversion.js';
+import { currentLeaderEpochError } from './partition-checks.js';
 
 /** One partition to read, from the request or from the session. */
 interface FetchTarget {
@@ -45,7 +47,6 @@ interface PartitionRead {
 }
 
 const READ_UNCOMMITTED = 0;
-const COMPRESSION_MASK = 0x07;
 const EMPTY = Buffer.alloc(0);
 
 function resolvePartition(context: RequestContext, target: FetchTarget): PartitionState | number {
@@ -76,9 +77,9 @@ async function readTargets(targets: readonly FetchTarget[], context: RequestCont
       reads.push({ ...base, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, logStartOffset: -1, records: EMPTY, leader });
       continue;
     }
-    if (version >= 9 && target.currentLeaderEpoch >= 0 && target.currentLeaderEpoch !== partition.leaderEpoch) {
-      const errorCode = target.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
-      reads.push({ ...base, errorCode, highWatermark: -1, logStartOffset: -1, records: EMPTY, leader });
+    const epochError = version >= 9 ? currentLeaderEpochError(target.currentLeaderEpoch, partition) : ErrorCode.NONE;
+    if (epochError !== ErrorCode.NONE) {
+      reads.push({ ...base, errorCode: epochError, highWatermark: -1, logStartOffset: -1, records: EMPTY, leader });
       continue;
     }
     if (target.fetchOffset < log.logStartOffset || target.fetchOffset > log.logEndOffset) {
@@ -88,7 +89,7 @@ async function readTargets(targets: readonly FetchTarget[], context: RequestCont
     const limit = Math.max(0, Math.min(target.maxBytes, remaining));
     const slice = log.read(target.fetchOffset, limit, minOneBatch);
     let records = slice.records;
-    if (version < 10 && slice.batches.some((batch) => (batch.bytes.readInt16BE(BATCH.attributes) & COMPRESSION_MASK) === CompressionType.Zstd)) {
+    if (version < 10 && slice.batches.some((batch) => (batch.bytes.readInt16BE(BATCH.attributes) & ATTRIBUTE_COMPRESSION_MASK) === CompressionType.Zstd)) {
       reads.push({ ...base, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: EMPTY });
       continue;
     }

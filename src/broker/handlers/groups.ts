@@ -38,11 +38,51 @@ import {
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from '../../protocol/index.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type AnyApiHandler, type ApiHandler, type RequestContext } from '../handler.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './metadata.js';
 
 function coordinatesHere(context: RequestContext, groupId: string): boolean {
   return context.services.cluster.coordinatorFor('group', groupId) === context.broker.id;
+}
+
+/**
+ * The handler of an API about one group: `serve` runs on the group's coordinator; elsewhere the
+ * answer is the API's error response with NOT_COORDINATOR.
+ */
+function defineGroupHandler<Request extends { readonly groupId: string }, Response>(handler: {
+  readonly api: ApiHandler<Request, Response>['api'];
+  serve: ApiHandler<Request, Response>['handle'];
+  errorResponse: ApiHandler<Request, Response>['errorResponse'];
+}): AnyApiHandler {
+  return defineHandler<Request, Response>({
+    api: handler.api,
+    handle(request, context) {
+      if (!coordinatesHere(context, request.groupId)) return handler.errorResponse(request, context, ErrorCode.NOT_COORDINATOR);
+      return handler.serve(request, context);
+    },
+    errorResponse: handler.errorResponse,
+  });
+}
+
+/**
+ * The per-group answers of a batched group API: the groups this broker coordinates are served in
+ * one call of `serve`, the others get NOT_COORDINATOR (and a coordinated group the answer left out,
+ * UNKNOWN_SERVER_ERROR), in the order of the request.
+ */
+function answerPerGroup<Requested, Answer extends { readonly groupId?: string }>(
+  context: RequestContext,
+  requested: readonly Requested[],
+  groupIdOf: (entry: Requested) => string,
+  serve: (local: Requested[]) => readonly Answer[] | undefined,
+  failed: (groupId: string, errorCode: number) => Answer,
+): Answer[] {
+  const local = requested.filter((entry) => coordinatesHere(context, groupIdOf(entry)));
+  const answered = local.length > 0 ? (serve(local) ?? []) : [];
+  const byId = new Map(answered.map((answer) => [answer.groupId, answer]));
+  return requested.map((entry) => {
+    const groupId = groupIdOf(entry);
+    return byId.get(groupId) ?? failed(groupId, coordinatesHere(context, groupId) ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NOT_COORDINATOR);
+  });
 }
 
 function joinGroupError(version: number, errorCode: number): Input<JoinGroupResponse> {
@@ -50,10 +90,9 @@ function joinGroupError(version: number, errorCode: number): Input<JoinGroupResp
   return { errorCode, generationId: -1, protocolType: null, protocolName: version >= 7 ? null : '', leader: '', memberId: '', members: [] };
 }
 
-export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponse>({
+export const joinGroupHandler = defineGroupHandler<JoinGroupRequest, JoinGroupResponse>({
   api: JoinGroup,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return joinGroupError(context.apiVersion, ErrorCode.NOT_COORDINATOR);
+  serve(request, context) {
     return context.services.groups.joinGroup(request, context.apiVersion, { clientId: context.clientId, clientHost: context.clientHost }, context.signal);
   },
   errorResponse(_request, context, errorCode) {
@@ -61,10 +100,9 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
   },
 });
 
-export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupResponse>({
+export const syncGroupHandler = defineGroupHandler<SyncGroupRequest, SyncGroupResponse>({
   api: SyncGroup,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, assignment: Buffer.alloc(0) };
+  serve(request, context) {
     return context.services.groups.syncGroup(request, context.apiVersion, context.signal);
   },
   errorResponse(_request, _context, errorCode) {
@@ -72,10 +110,9 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupRespons
   },
 });
 
-export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
+export const heartbeatHandler = defineGroupHandler<HeartbeatRequest, HeartbeatResponse>({
   api: Heartbeat,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR };
+  serve(request, context) {
     return context.services.groups.heartbeat(request, context.apiVersion);
   },
   errorResponse(_request, _context, errorCode) {
@@ -83,10 +120,9 @@ export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatRespons
   },
 });
 
-export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
+export const leaveGroupHandler = defineGroupHandler<LeaveGroupRequest, LeaveGroupResponse>({
   api: LeaveGroup,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR };
+  serve(request, context) {
     return context.services.groups.leaveGroup(request, context.apiVersion);
   },
   errorResponse(_request, _context, errorCode) {
@@ -103,10 +139,9 @@ function offsetCommitError(request: OffsetCommitRequest, errorCode: number): Inp
   };
 }
 
-export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
+export const offsetCommitHandler = defineGroupHandler<OffsetCommitRequest, OffsetCommitResponse>({
   api: OffsetCommit,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return offsetCommitError(request, ErrorCode.NOT_COORDINATOR);
+  serve(request, context) {
     return context.services.groups.offsetCommit(request, context.apiVersion);
   },
   errorResponse(request, _context, errorCode) {
@@ -135,12 +170,13 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
       if (!coordinatesHere(context, request.groupId)) return offsetFetchError(request, version, ErrorCode.NOT_COORDINATOR);
       return context.services.groups.offsetFetch(request, version);
     }
-    const local = request.groups.filter((group) => coordinatesHere(context, group.groupId));
-    const answered = local.length > 0 ? context.services.groups.offsetFetch({ ...request, groups: local }, version).groups ?? [] : [];
-    const byId = new Map(answered.map((group) => [group.groupId, group]));
     return {
-      groups: request.groups.map(
-        (group) => byId.get(group.groupId) ?? { groupId: group.groupId, errorCode: coordinatesHere(context, group.groupId) ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NOT_COORDINATOR, topics: [] },
+      groups: answerPerGroup(
+        context,
+        request.groups,
+        (group) => group.groupId,
+        (local) => context.services.groups.offsetFetch({ ...request, groups: local }, version).groups,
+        (groupId, errorCode) => ({ groupId, errorCode, topics: [] }),
       ),
     };
   },
@@ -156,11 +192,14 @@ function describedGroupError(groupId: string, errorCode: number) {
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   api: DescribeGroups,
   handle(request, context) {
-    const local = request.groups.filter((groupId) => coordinatesHere(context, groupId));
-    const described = local.length > 0 ? context.services.groups.describeGroups({ ...request, groups: local }, context.apiVersion).groups ?? [] : [];
-    const byId = new Map(described.map((group) => [group.groupId, group]));
     return {
-      groups: request.groups.map((groupId) => byId.get(groupId) ?? describedGroupError(groupId, coordinatesHere(context, groupId) ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NOT_COORDINATOR)),
+      groups: answerPerGroup(
+        context,
+        request.groups,
+        (groupId) => groupId,
+        (local) => context.services.groups.describeGroups({ ...request, groups: local }, context.apiVersion).groups,
+        describedGroupError,
+      ),
     };
   },
   errorResponse(request, _context, errorCode) {
@@ -182,12 +221,13 @@ export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResp
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
   api: DeleteGroups,
   handle(request, context) {
-    const local = request.groupsNames.filter((groupId) => coordinatesHere(context, groupId));
-    const results = local.length > 0 ? context.services.groups.deleteGroups({ ...request, groupsNames: local }, context.apiVersion).results ?? [] : [];
-    const byId = new Map(results.map((result) => [result.groupId, result]));
     return {
-      results: request.groupsNames.map(
-        (groupId) => byId.get(groupId) ?? { groupId, errorCode: coordinatesHere(context, groupId) ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.NOT_COORDINATOR },
+      results: answerPerGroup(
+        context,
+        request.groupsNames,
+        (groupId) => groupId,
+        (local) => context.services.groups.deleteGroups({ ...request, groupsNames: local }, context.apiVersion).results,
+        (groupId, errorCode) => ({ groupId, errorCode }),
       ),
     };
   },
@@ -196,10 +236,9 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGrou
   },
 });
 
-export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
+export const offsetDeleteHandler = defineGroupHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
   api: OffsetDelete,
-  handle(request, context) {
-    if (!coordinatesHere(context, request.groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
+  serve(request, context) {
     return context.services.groups.offsetDelete(request, context.apiVersion);
   },
   errorResponse(_request, _context, errorCode) {

@@ -15,6 +15,7 @@ import { DefaultRecordBatch } from '../../records/index.js';
 import type { PartitionState } from '../cluster-state.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { StoredBatch } from '../partition-log.js';
+import { currentLeaderEpochError, ledPartition } from './partition-checks.js';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -88,12 +89,10 @@ async function listPartition(
 ): Promise<PartitionResponse> {
   const index = requested.partitionIndex;
   const failed = (errorCode: number): PartitionResponse => ({ partitionIndex: index, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
-  const partition = context.services.cluster.partition(topicName, index);
-  if (!partition) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  if (partition.leader !== context.broker.id) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  if (context.apiVersion >= 4 && requested.currentLeaderEpoch >= 0 && requested.currentLeaderEpoch !== partition.leaderEpoch) {
-    return failed(requested.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
-  }
+  const partition = ledPartition(context, topicName, index);
+  if (typeof partition === 'number') return failed(partition);
+  const epochError = context.apiVersion >= 4 ? currentLeaderEpochError(requested.currentLeaderEpoch, partition) : ErrorCode.NONE;
+  if (epochError !== ErrorCode.NONE) return failed(epochError);
   const timestamp = Number(requested.timestamp);
   if (context.apiVersion === 0) {
     const log = partition.log;

@@ -13,6 +13,7 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from '../../protocol/index.js';
+import { ATTRIBUTE_TRANSACTIONAL } from '../../records/constants.js';
 import { BATCH, setBatchBaseOffset, setBatchLogAppendTime, setBatchPartitionLeaderEpoch } from '../../records/index.js';
 import type { PartitionState, TopicState } from '../cluster-state.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type RequestContext } from '../handler.js';
@@ -110,11 +111,9 @@ async function producePartition(
   return append(partition, topic, validation.batches, index, now);
 }
 
-const TRANSACTIONAL_ATTRIBUTE = 0x10;
-
 /** Whether the records start with a transactional record batch (magic 2). */
 function hasTransactionalBatch(records: Buffer | null): boolean {
-  return records !== null && records.length >= BATCH.headerSize && records[BATCH.magic] === 2 && (records.readInt16BE(BATCH.attributes) & TRANSACTIONAL_ATTRIBUTE) !== 0;
+  return records !== null && records.length >= BATCH.headerSize && records[BATCH.magic] === 2 && (records.readInt16BE(BATCH.attributes) & ATTRIBUTE_TRANSACTIONAL) !== 0;
 }
 
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({

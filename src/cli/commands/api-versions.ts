@@ -4,7 +4,7 @@
 import { formatBrokerAddress } from '../../cluster/addresses.js';
 import type { ApiVersionsInfo } from '../../cluster/kafka-client.js';
 import type { VersionSource } from '../../cluster/versions.js';
-import { BROKER_ID_OPTION, BROKER_OPTIONS, brokerSettings, parseBrokerId, printJson, withClient } from '../broker-command.js';
+import { BROKER_ID_OPTION, BROKER_OPTIONS, brokerSettings, parseBrokerId, printResult, withClient } from '../broker-command.js';
 import { EXIT_OK, type CliCommand } from '../registry.js';
 import { formatTable } from '../table.js';
 
@@ -40,8 +40,7 @@ export const apiVersionsCommand: CliCommand = {
     const settings = brokerSettings(context);
     const brokerId = parseBrokerId(context);
     const info = await withClient(context, settings, (client, call) => client.apiVersions(brokerId, call()));
-    if (settings.json) printJson(context.stdout, info);
-    else context.stdout.write(formatApiVersions(info));
+    printResult(context, settings, info, formatApiVersions);
     return EXIT_OK;
   },
 };

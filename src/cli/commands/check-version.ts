@@ -3,7 +3,7 @@
  */
 import { formatBrokerAddress } from '../../cluster/addresses.js';
 import type { BrokerReleaseInfo } from '../../cluster/kafka-client.js';
-import { BROKER_ID_OPTION, BROKER_OPTIONS, brokerSettings, parseBrokerId, printJson, withClient } from '../broker-command.js';
+import { BROKER_ID_OPTION, BROKER_OPTIONS, brokerSettings, parseBrokerId, printResult, withClient } from '../broker-command.js';
 import { EXIT_OK, type CliCommand } from '../registry.js';
 
 export function formatRelease(info: BrokerReleaseInfo): string {
@@ -37,8 +37,7 @@ export const checkVersionCommand: CliCommand = {
     const settings = brokerSettings(context);
     const brokerId = parseBrokerId(context);
     const info = await withClient(context, settings, (client, call) => client.brokerRelease({ ...call(), ...(brokerId === undefined ? {} : { brokerId }) }));
-    if (settings.json) printJson(context.stdout, info);
-    else context.stdout.write(formatRelease(info));
+    printResult(context, settings, info, formatRelease);
     return EXIT_OK;
   },
 };

@@ -2,7 +2,7 @@
  * `kafkats metadata [topic...]`: brokers, controller, cluster id, topics, partitions and leaders.
  */
 import type { ClusterMetadataView } from '../../cluster/metadata.js';
-import { BROKER_OPTIONS, brokerSettings, printJson, withClient } from '../broker-command.js';
+import { BROKER_OPTIONS, brokerSettings, printResult, withClient } from '../broker-command.js';
 import { EXIT_OK, type CliCommand } from '../registry.js';
 import { formatIds, formatTable, type Cell } from '../table.js';
 
@@ -35,8 +35,7 @@ export const metadataCommand: CliCommand = {
     const settings = brokerSettings(context);
     const topics = context.positionals.length === 0 ? undefined : [...context.positionals];
     const view = await withClient(context, settings, (client, call) => client.metadata(topics, call()));
-    if (settings.json) printJson(context.stdout, view);
-    else context.stdout.write(formatMetadata(view));
+    printResult(context, settings, view, formatMetadata);
     return EXIT_OK;
   },
 };

@@ -93,12 +93,8 @@ export class Writer {
 
   writeUInt16(value: number): void {
     if ((value & 0xffff) !== value) throw invalid('uint16', value);
-    this.ensure(2);
-    const buffer = this.buffer;
-    const offset = this.offset;
-    buffer[offset] = value >> 8;
-    buffer[offset + 1] = value;
-    this.offset = offset + 2;
+    // Written as the int16 with the same 16 bits.
+    this.writeInt16((value << 16) >> 16);
   }
 
   writeInt32(value: number): void {
@@ -115,14 +111,7 @@ export class Writer {
 
   writeUInt32(value: number): void {
     if (value >>> 0 !== value) throw invalid('uint32', value);
-    this.ensure(4);
-    const buffer = this.buffer;
-    const offset = this.offset;
-    buffer[offset] = value >>> 24;
-    buffer[offset + 1] = value >>> 16;
-    buffer[offset + 2] = value >>> 8;
-    buffer[offset + 3] = value;
-    this.offset = offset + 4;
+    this.writeInt32(value | 0);
   }
 
   writeInt64(value: bigint): void {

@@ -18,6 +18,11 @@ function table(release: string): Ranges {
   return ranges;
 }
 
+/** A release's full ApiVersions answer as real brokers gave it (src/protocol/kafka-releases.ts). */
+function observed(release: (typeof OBSERVED_RELEASES)[number]): Ranges {
+  return new Map(Object.entries(KAFKA_RELEASE_MAX_VERSIONS[release]).map(([key, max]) => [Number(key), { min: 0, max }]));
+}
+
 function withMax(ranges: Ranges, apiKey: number, max: number): Ranges {
   const copy = new Map(ranges);
   copy.set(apiKey, { min: 0, max });
@@ -50,6 +55,13 @@ describe('release table', () => {
       [[0, 1], [1, 1], [2, 0], [3, 0], [8, 2], [9, 1], [10, 0], [11, 0], [12, 0], [13, 0], [14, 0], [15, 0], [16, 0]],
     );
     assert.deepEqual([...legacyVersionTable('0.8.0').keys()], [0, 1, 2, 3]);
+  });
+
+  it('never lowers or drops a client API from one release to the next (inference stops at the first miss)', () => {
+    for (let index = 1; index < KAFKA_RELEASES.length; index++) {
+      const [before, after] = [table(KAFKA_RELEASES[index - 1]!.release), table(KAFKA_RELEASES[index]!.release)];
+      for (const [key, range] of before) assert.ok((after.get(key)?.max ?? -1) >= range.max, `${KAFKA_RELEASES[index]!.release}: API ${key}`);
+    }
   });
 });
 
@@ -123,14 +135,27 @@ describe('release inference', () => {
   });
 
   it('recognises every release from the ApiVersions answers of real brokers (the embedded broker\'s table)', () => {
-    // src/protocol/kafka-releases.ts was written separately, from real brokers' full answers
-    // (inter-broker APIs included): both tables must tell the same story.
+    // The full answers include the inter-broker APIs of these ZooKeeper-mode brokers, which tell
+    // 3.4 (LeaderAndIsr v7, ...) from 3.3 where the client APIs cannot.
     for (const release of OBSERVED_RELEASES) {
-      const ranges = new Map(Object.entries(KAFKA_RELEASE_MAX_VERSIONS[release]).map(([key, max]) => [Number(key), { min: 0, max }]));
-      const inferred = inferBrokerRelease(ranges);
-      assert.equal(inferred.release, release === '3.4' ? '3.3' : release, `observed ${release}`);
+      const inferred = inferBrokerRelease(observed(release));
+      assert.equal(inferred.release, release, `observed ${release}`);
       assert.equal(inferred.exact, true, `observed ${release}`);
+      assert.deepEqual(inferred.indistinguishableFrom, [], `observed ${release}`);
     }
+  });
+
+  it('tells 3.4 from 3.3 by the inter-broker APIs a ZooKeeper-mode broker advertises', () => {
+    assert.deepEqual(inferBrokerRelease(observed('3.4')).newestFeature, { release: '3.4', api: 'LeaderAndIsr', version: 7 });
+    assert.deepEqual(inferBrokerRelease(observed('3.3')).missingForNext, { release: '3.4', apis: [
+      { api: 'LeaderAndIsr', apiKey: 4, version: 7, brokerMax: 6 },
+      { api: 'StopReplica', apiKey: 5, version: 4, brokerMax: 3 },
+      { api: 'UpdateMetadata', apiKey: 6, version: 8, brokerMax: 7 },
+      { api: 'Envelope', apiKey: 58, version: 0, brokerMax: null },
+    ] });
+    // Only some of them: not enough to tell.
+    const partial = withMax(table('3.4'), 4, 7);
+    assert.deepEqual([inferBrokerRelease(partial).release, inferBrokerRelease(partial).indistinguishableFrom], ['3.3', ['3.4']]);
   });
 
   it('agrees with kafka-python\'s inference for every release it knows', async () => {

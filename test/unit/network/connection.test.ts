@@ -137,7 +137,7 @@ describe('Connection requests', () => {
 
   it('wraps correlation ids from 2^31-1 to 0', async () => {
     await using env = await setup({}, { onRequest: echoBack });
-    (env.connection as unknown as { nextCorrelationId: number }).nextCorrelationId = 0x7ffffffe;
+    (env.connection as unknown as { inFlight: { nextCorrelationId: number } }).inFlight.nextCorrelationId = 0x7ffffffe;
     for (let i = 0; i < 3; i++) await env.connection.request(Echo, 0, { value: i, text: '' });
     assert.deepEqual(
       env.peer.requests.map((request) => request.correlationId),
