@@ -17,7 +17,8 @@
  * Equal settings: linger 5 ms (0 for the latency runs), batches of 16 KiB, acks=1, five requests
  * in flight, idempotence off, the same compression. KafkaJS and @platformatic/kafka have no linger
  * or batch size: they are handed batches of the records that fit in 16 KiB, five sends at a time.
- * kafkats sends record by record, awaiting every 64 sends the one made 8192 sends earlier. Each
+ * kafkats sends record by record, awaiting every 64 sends the one made a window earlier (8192
+ * sends, or 1 MiB of values when less: 1024 sends of 1 KiB). Each
  * JavaScript client first warms up (a fifth of the records, at most 100,000; not timed), then
  * throughput counts from its first record to its last acknowledgement; kcat's from process start
  * to exit (so its connection set-up counts: at 2,000,000 records it is a few percent).

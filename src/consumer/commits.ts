@@ -23,6 +23,7 @@ import type { Logger } from '../cluster/logger.js';
 import { Deadline } from '../cluster/timing.js';
 import type { TopicPartition } from '../cluster/cluster.js';
 import type { CommitListener, OffsetToCommit, PartitionOffset } from './commit-types.js';
+import type { OffsetToCommit as GroupOffsetToCommit } from './group/offsets.js';
 import type { PartitionState, SubscriptionState } from './subscription-state.js';
 import { checkOffset, checkTopicPartition, keyOf } from './topic-partition.js';
 
@@ -33,13 +34,7 @@ export interface OffsetStore {
 }
 
 /** One partition of a prepared commit. */
-interface PreparedEntry {
-  readonly key: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly leaderEpoch: number | null;
-  readonly metadata: string | null;
+interface PreparedEntry extends GroupOffsetToCommit {
   /** The partition state and its seek version when prepared (null for partitions not assigned). */
   readonly state: PartitionState | null;
   readonly seekVersion: number;

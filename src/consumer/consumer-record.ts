@@ -6,7 +6,9 @@ import type { TopicPartition } from '../cluster/cluster.js';
 import { keyOf } from './topic-partition.js';
 
 /** How a record's timestamp was set (magic 0 messages have none). */
-export type TimestampTypeName = 'CreateTime' | 'LogAppendTime' | 'NoTimestampType';
+import type { TimestampTypeName } from '../cluster/partition-access.js';
+
+export type { TimestampTypeName };
 
 /**
  * One record. With the default 'buffer' deserializers, `key`, `value` and header values are views

@@ -24,7 +24,7 @@ import { Fetcher, type FetchMetrics } from './fetcher.js';
 import { ConsumerGroup, type RebalanceListener } from './group-host.js';
 import { listOffsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './offset-lookup.js';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.js';
-import { describeTopics, type PartitionInfo } from './partition-info.js';
+import { describeTopics, type PartitionInfo } from '../cluster/partition-info.js';
 import { PositionResolver } from './positions.js';
 import { SubscriptionState, type PartitionState } from './subscription-state.js';
 import { checkOffset, checkTopicPartition, checkTopicPartitions, keyOf } from './topic-partition.js';
@@ -40,7 +40,7 @@ export interface PollOptions {
   signal?: AbortSignal;
 }
 
-export interface CallOptions {
+export interface ConsumerCallOptions {
   signal?: AbortSignal;
   /** Default `defaultApiTimeoutMs`. */
   timeoutMs?: number;
@@ -250,7 +250,7 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
   }
 
   /** The offset of the next record poll() will return for the partition (looked up if unknown). */
-  async position(partition: TopicPartition, options: CallOptions = {}): Promise<number> {
+  async position(partition: TopicPartition, options: ConsumerCallOptions = {}): Promise<number> {
     this.assertOpen();
     const tp = checkTopicPartition(partition);
     const timeoutMs = options.timeoutMs ?? this.options.defaultApiTimeoutMs;
@@ -299,17 +299,17 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
 
   // ---- offsets of the cluster ----
 
-  beginningOffsets(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<PartitionOffsetResult[]> {
+  beginningOffsets(partitions: readonly TopicPartition[], options: ConsumerCallOptions = {}): Promise<PartitionOffsetResult[]> {
     return this.edgeOffsets(partitions, EARLIEST_TIMESTAMP, options);
   }
 
   /** The offsets after the last records (the last stable offsets under read_committed). */
-  endOffsets(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<PartitionOffsetResult[]> {
+  endOffsets(partitions: readonly TopicPartition[], options: ConsumerCallOptions = {}): Promise<PartitionOffsetResult[]> {
     return this.edgeOffsets(partitions, LATEST_TIMESTAMP, options);
   }
 
   /** For each partition, the first offset whose record timestamp is at or after `timestamp` (ms since the epoch). */
-  async offsetsForTimes(queries: readonly { topic: string; partition: number; timestamp: number }[], options: CallOptions = {}): Promise<OffsetForTime[]> {
+  async offsetsForTimes(queries: readonly { topic: string; partition: number; timestamp: number }[], options: ConsumerCallOptions = {}): Promise<OffsetForTime[]> {
     this.assertOpen();
     if (!Array.isArray(queries)) throw new KafkaInvalidArgumentError('offsetsForTimes() takes an array of { topic, partition, timestamp }');
     const checked = queries.map((query) => {
@@ -327,14 +327,14 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
   }
 
   /** Every topic and its partitions (internal topics included unless `excludeInternalTopics`). */
-  async listTopics(options: CallOptions = {}): Promise<Map<string, PartitionInfo[]>> {
+  async listTopics(options: ConsumerCallOptions = {}): Promise<Map<string, PartitionInfo[]>> {
     this.assertOpen();
     const response = await this.withTimeout(options, 'listTopics()', () => this.cluster.fetchMetadata('all'));
     return describeTopics(response.topics.filter((topic) => !(this.options.excludeInternalTopics && topic.isInternal)));
   }
 
   /** The partitions of a topic (may create it when `allowAutoCreateTopics` and the broker allow). */
-  async partitionsFor(topic: string, options: CallOptions = {}): Promise<PartitionInfo[]> {
+  async partitionsFor(topic: string, options: ConsumerCallOptions = {}): Promise<PartitionInfo[]> {
     this.assertOpen();
     if (typeof topic !== 'string' || topic.length === 0) throw new KafkaInvalidArgumentError('partitionsFor() takes a non-empty topic name');
     const response = await this.withTimeout(options, `partitionsFor(${topic})`, () => this.cluster.fetchMetadata([topic], { allowAutoTopicCreation: this.options.allowAutoCreateTopics }));
@@ -434,7 +434,7 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
    * what was committed. Offsets below what this consumer already committed are left out (see
    * DESIGN.md). Rejects with a typed error, e.g. `KafkaCommitFailedError` after a rebalance.
    */
-  async commit(offsets?: readonly OffsetToCommit[], options: CallOptions = {}): Promise<PartitionOffset[]> {
+  async commit(offsets?: readonly OffsetToCommit[], options: ConsumerCallOptions = {}): Promise<PartitionOffset[]> {
     this.assertOpen();
     this.requireStore();
     const entries = offsets === undefined ? this.commits.prepareConsumed() : this.commits.prepareExplicit(offsets);
@@ -453,7 +453,7 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
   }
 
   /** The committed offsets of the group for the partitions (offset null where there is none). */
-  async committed(partitions: readonly TopicPartition[], options: CallOptions = {}): Promise<CommittedPartition[]> {
+  async committed(partitions: readonly TopicPartition[], options: ConsumerCallOptions = {}): Promise<CommittedPartition[]> {
     this.assertOpen();
     const store = this.requireStore();
     const wanted = checkTopicPartitions(partitions);
@@ -542,14 +542,14 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
     void this.positions.update();
   }
 
-  private async edgeOffsets(partitions: readonly TopicPartition[], timestamp: number, options: CallOptions): Promise<PartitionOffsetResult[]> {
+  private async edgeOffsets(partitions: readonly TopicPartition[], timestamp: number, options: ConsumerCallOptions): Promise<PartitionOffsetResult[]> {
     this.assertOpen();
     const wanted = checkTopicPartitions(partitions);
     const found = await listOffsets(this.cluster, wanted.map((tp) => ({ tp, timestamp })), this.lookupOptions(options));
     return wanted.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: found.get(keyOf(tp))?.offset ?? -1 }));
   }
 
-  private lookupOptions(options: CallOptions): { readCommitted: boolean; timeoutMs: number; signal?: AbortSignal } {
+  private lookupOptions(options: ConsumerCallOptions): { readCommitted: boolean; timeoutMs: number; signal?: AbortSignal } {
     return {
       readCommitted: this.options.isolationLevel === 'read_committed',
       timeoutMs: options.timeoutMs ?? this.options.defaultApiTimeoutMs,
@@ -557,7 +557,7 @@ class KafkaConsumerImpl<K = Buffer, V = Buffer> implements AsyncIterable<Consume
     };
   }
 
-  private async withTimeout<T>(options: CallOptions, what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async withTimeout<T>(options: ConsumerCallOptions, what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.options.defaultApiTimeoutMs;
     const deadline = new Deadline(timeoutMs, options.signal, () => `${what} did not complete within ${timeoutMs} ms`);
     try {

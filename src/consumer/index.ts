@@ -4,7 +4,7 @@
  */
 export {
   KafkaConsumer,
-  type CallOptions,
+  type ConsumerCallOptions,
   type CommittedPartition,
   type ConsumerGroupMetadata,
   type ConsumerMetrics,
@@ -18,7 +18,7 @@ export type { CommitListener, OffsetToCommit, PartitionOffset } from './commit-t
 export type { ConsumerOptions, AutoOffsetReset, IsolationLevel, AssignorName } from './options.js';
 export type { Deserializer, DeserializerFunction, DeserializerOption, Deserialized } from './deserializers.js';
 export type { RebalanceListener } from './group-host.js';
-export type { PartitionInfo } from './partition-info.js';
+export type { PartitionInfo } from '../cluster/partition-info.js';
 export type { FetchMetrics } from './fetcher.js';
 export { KafkaOffsetOutOfRangeError, KafkaRecordDeserializationError, KafkaRecordTooLargeError } from './errors.js';
 export { KafkaCommitFailedError, KafkaRebalanceCallbackError, KafkaRebalanceInProgressError } from './group/errors.js';

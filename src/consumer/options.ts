@@ -20,7 +20,9 @@ import type { CommitListener } from './commit-types.js';
 const INT32_MAX = 2 ** 31 - 1;
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
-export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+import type { IsolationLevel } from '../cluster/partition-access.js';
+
+export type { IsolationLevel };
 /** The built-in assignors by their protocol names (the Java client's names). */
 export type AssignorName = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky';
 

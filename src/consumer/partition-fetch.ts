@@ -19,7 +19,7 @@ import type { KafkaRecord, RecordBatch, RecordHeader } from '../records/record.j
 import { LEGACY, LOG_OVERHEAD, TimestampType } from '../records/constants.js';
 import { ConsumerRecord, type TimestampTypeName } from './consumer-record.js';
 import type { DeserializeFn } from './deserializers.js';
-import { RecordCursor, recordsSection } from './record-cursor.js';
+import type { RecordCursor } from '../records/record-cursor.js';
 import { KafkaRecordDeserializationError, KafkaRecordTooLargeError } from './errors.js';
 import type { PartitionState } from './subscription-state.js';
 
@@ -125,7 +125,7 @@ export class PartitionFetch {
     try {
       if (this.pendingSection !== null) {
         const section = await this.pendingSection;
-        this.cursor = new RecordCursor(section, batch as DefaultRecordBatch, this.state.topic, this.state.partition);
+        this.cursor = (batch as DefaultRecordBatch).cursor(section);
       } else {
         this.cursor = new ArrayCursor(await batch.records());
       }
@@ -240,7 +240,7 @@ export class PartitionFetch {
       this.batchTimestampType = batch.magic === 0 ? 'NoTimestampType' : batch.timestampType === TimestampType.LogAppendTime ? 'LogAppendTime' : 'CreateTime';
       try {
         if (batch instanceof DefaultRecordBatch) {
-          const section = recordsSection(batch, this.state.topic, this.state.partition);
+          const section = batch.recordsSection();
           if (isPromise(section)) {
             // The codec is asynchronous: the caller awaits decodeAsync() and calls take() again.
             section.catch(() => undefined);
@@ -248,7 +248,7 @@ export class PartitionFetch {
             this.pendingAsyncBatch = batch;
             return false;
           }
-          this.cursor = new RecordCursor(section, batch, this.state.topic, this.state.partition);
+          this.cursor = batch.cursor(section);
         } else {
           this.cursor = new ArrayCursor(batch.recordsSync());
         }

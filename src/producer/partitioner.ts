@@ -13,7 +13,9 @@
  *    each weighted by how short its queue of unsent batches is (adaptive partitioning), so a slow
  *    broker gets less.
  */
-import type { PartitionMetadata } from '../cluster/metadata.js';
+import type { PartitionInfo } from '../cluster/partition-info.js';
+
+export type { PartitionInfo };
 
 /** What a custom partitioner is told about a record. */
 export interface PartitionerInput<K = unknown, V = unknown> {
@@ -33,34 +35,6 @@ export interface PartitionerInput<K = unknown, V = unknown> {
 
 /** A custom partitioner: returns the partition (an integer from 0 to partitions.length - 1). */
 export type Partitioner<K = unknown, V = unknown> = (input: PartitionerInput<K, V>) => number;
-
-/**
- * A partition as `partitionsFor` and partitioners see it (the same shape as the consumer's
- * `PartitionInfo`, after the Java client's).
- */
-export interface PartitionInfo {
-  readonly topic: string;
-  readonly partition: number;
-  /** The leader's broker id, or null when the partition has no leader. */
-  readonly leader: number | null;
-  /** -1 when the broker does not say (Metadata before v7). */
-  readonly leaderEpoch: number;
-  readonly replicas: readonly number[];
-  readonly inSyncReplicas: readonly number[];
-  readonly offlineReplicas: readonly number[];
-}
-
-export function partitionInfo(topic: string, metadata: PartitionMetadata): PartitionInfo {
-  return {
-    topic,
-    partition: metadata.partition,
-    leader: metadata.leader >= 0 ? metadata.leader : null,
-    leaderEpoch: metadata.leaderEpoch,
-    replicas: metadata.replicas,
-    inSyncReplicas: metadata.isr,
-    offlineReplicas: metadata.offlineReplicas,
-  };
-}
 
 const MURMUR2_SEED = 0x9747b28c;
 const MURMUR2_M = 0x5bd1e995;

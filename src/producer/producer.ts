@@ -24,7 +24,8 @@ import { newCompletion, rejectQuietly, type ProducerBatch, type RecordMetadata, 
 import { KafkaRecordTooLargeToSendError } from './errors.js';
 import { ProducerCounters, type ProducerMetrics } from './metrics.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
-import { partitionForKey, partitionInfo, type PartitionInfo, type Partitioner } from './partitioner.js';
+import { partitionInfo, type PartitionInfo } from '../cluster/partition-info.js';
+import { partitionForKey, type Partitioner } from './partitioner.js';
 import { Sender, asKafkaError } from './sender.js';
 import { byteLength, normalizeHeaders, type Serializer, type SerializerFunction, recordSizeUpperBound, resolveSerializer, type ProducerHeader, type ProducerHeaders, type SerializeFn } from './serializers.js';
 import { TransactionManager } from './transaction-manager.js';

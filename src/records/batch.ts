@@ -20,7 +20,8 @@ import {
 } from './constants.js';
 import { crc32c } from './crc.js';
 import { KafkaCorruptRecordError, synchronousCodecResult, type RecordContext } from './errors.js';
-import type { KafkaRecord, RecordBatch, RecordHeader } from './record.js';
+import type { KafkaRecord, RecordBatch } from './record.js';
+import { RecordCursor } from './record-cursor.js';
 import { getInt64 } from './varint.js';
 
 /** Options of the record decoders. */
@@ -31,145 +32,7 @@ export interface DecodeOptions extends RecordContext {
   maxDecompressedBytes?: number | undefined;
 }
 
-const EMPTY_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 const MAX_SAFE_BASE = Number.MAX_SAFE_INTEGER - 0x7fffffff;
-
-/** A decode failure inside a records section; turned into a KafkaCorruptRecordError naming the batch. */
-class RecordsSectionError extends Error {}
-
-/**
- * Decodes `count` records from buffer[start, end). A small class so that the cursor lives in a
- * field V8 keeps in a register, rather than in a closure.
- */
-class RecordsDecoder {
-  pos: number;
-  constructor(
-    private readonly buf: Buffer,
-    start: number,
-    private readonly end: number,
-  ) {
-    this.pos = start;
-  }
-
-  /** A zigzag varint (32-bit). */
-  varint(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    if (pos >= this.end) throw new RecordsSectionError('truncated varint');
-    let byte = buf[pos++]!;
-    if (byte < 0x80) {
-      this.pos = pos;
-      return (byte >>> 1) ^ -(byte & 1);
-    }
-    let raw = byte & 0x7f;
-    let shift = 7;
-    do {
-      if (pos >= this.end) throw new RecordsSectionError('truncated varint');
-      byte = buf[pos++]!;
-      if (shift === 28 && byte > 0x0f) throw new RecordsSectionError('varint longer than 32 bits');
-      raw |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte >= 0x80);
-    this.pos = pos;
-    return (raw >>> 1) ^ -(raw & 1);
-  }
-
-  /** A zigzag varlong as a JS number (safe-integer range). */
-  varlong(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
-    let byte = buf[pos++]!;
-    if (byte < 0x80) {
-      this.pos = pos;
-      return (byte >>> 1) ^ -(byte & 1);
-    }
-    let raw = byte & 0x7f;
-    let multiplier = 128;
-    // Up to seven bytes (49 bits) the sum is exact in a double; longer ones take the bigint path.
-    for (let i = 1; byte >= 0x80; i++) {
-      if (i === 7) return this.longVarlong();
-      if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
-      byte = buf[pos++]!;
-      raw += (byte & 0x7f) * multiplier;
-      multiplier *= 128;
-    }
-    this.pos = pos;
-    return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
-  }
-
-  /** A varlong of eight or more bytes, read with bigint and checked against the safe-integer range. */
-  private longVarlong(): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let raw = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
-      const byte = buf[pos++]!;
-      raw |= BigInt(byte & 0x7f) << shift;
-      shift += 7n;
-      if (byte < 0x80) {
-        const value = (raw >> 1n) ^ -(raw & 1n);
-        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-          throw new RecordsSectionError('varlong outside the safe integer range');
-        }
-        this.pos = pos;
-        return Number(value);
-      }
-    }
-    throw new RecordsSectionError('varlong longer than 10 bytes');
-  }
-
-  /** Length-prefixed bytes (-1 = null) that must end by `limit`. */
-  bytes(limit: number): Buffer | null {
-    const length = this.varint();
-    if (length < 0) {
-      if (length === -1) return null;
-      throw new RecordsSectionError(`negative length ${length}`);
-    }
-    const start = this.pos;
-    const stop = start + length;
-    if (stop > limit) throw new RecordsSectionError(`length ${length} runs past the end of the record`);
-    this.pos = stop;
-    return this.buf.subarray(start, stop);
-  }
-
-  decode(count: number, baseOffset: number, baseTimestamp: number, logAppendTime: number): KafkaRecord[] {
-    const records: KafkaRecord[] = new Array(count);
-    const buf = this.buf;
-    for (let i = 0; i < count; i++) {
-      const length = this.varint();
-      const recordEnd = this.pos + length;
-      if (length < MIN_RECORD_SIZE - 1 || recordEnd > this.end) throw new RecordsSectionError(`record ${i} has invalid length ${length}`);
-      this.pos++; // attributes: unused
-      const timestampDelta = this.varlong();
-      const offsetDelta = this.varint();
-      const key = this.bytes(recordEnd);
-      const value = this.bytes(recordEnd);
-      const headerCount = this.varint();
-      let headers = EMPTY_HEADERS;
-      if (headerCount !== 0) {
-        if (headerCount < 0 || headerCount * 2 > recordEnd - this.pos) throw new RecordsSectionError(`record ${i} has invalid header count ${headerCount}`);
-        const list: RecordHeader[] = new Array(headerCount);
-        for (let h = 0; h < headerCount; h++) {
-          const keyLength = this.varint();
-          const keyStart = this.pos;
-          if (keyLength < 0 || keyStart + keyLength > recordEnd) throw new RecordsSectionError(`record ${i} has a header key of invalid length ${keyLength}`);
-          this.pos = keyStart + keyLength;
-          list[h] = { key: buf.toString('utf8', keyStart, this.pos), value: this.bytes(recordEnd) };
-        }
-        headers = list;
-      }
-      if (this.pos !== recordEnd) throw new RecordsSectionError(`record ${i} is ${length} bytes long but its fields take ${this.pos - recordEnd + length}`);
-      const timestamp = logAppendTime >= 0 ? logAppendTime : baseTimestamp + timestampDelta;
-      if (!Number.isSafeInteger(timestamp)) throw new RecordsSectionError(`record ${i} has a timestamp outside the safe integer range`);
-      records[i] = { offset: baseOffset + offsetDelta, timestamp, key, value, headers };
-    }
-    if (this.pos !== this.end) throw new RecordsSectionError(`${this.end - this.pos} byte(s) left after the last of ${count} records`);
-    return records;
-  }
-}
 
 export class DefaultRecordBatch implements RecordBatch {
   readonly magic = 2;
@@ -277,7 +140,7 @@ export class DefaultRecordBatch implements RecordBatch {
   async records(): Promise<KafkaRecord[]> {
     if (this.decoded) return this.decoded;
     const section = this.recordsSection();
-    return this.decodeSection(isPromiseLike(section) ? await section.catch((error: unknown) => this.rethrow(error)) : section);
+    return this.decodeSection(isPromiseLike(section) ? await section : section);
   }
 
   recordsSync(): KafkaRecord[] {
@@ -285,32 +148,38 @@ export class DefaultRecordBatch implements RecordBatch {
     return this.decodeSection(synchronousCodecResult(this.recordsSection(), 'records', this.compression));
   }
 
-  /** The uncompressed records section: a view of the batch, or what the codec returns. */
-  private recordsSection(): Buffer | Promise<Buffer> {
+  /**
+   * The uncompressed records section: a view of the batch, or what the codec returns (a promise
+   * for an asynchronous codec). Codec failures are KafkaCorruptRecordErrors naming the batch.
+   */
+  recordsSection(): Buffer | Promise<Buffer> {
     const raw = this.buffer.subarray(BATCH.headerSize);
     if (this.compression === 0) return raw;
     try {
-      return decompress(this.compression, raw, {
+      const section = decompress(this.compression, raw, {
         magic: 2,
         maxOutputBytes: this.context.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
       });
+      return isPromiseLike(section) ? section.catch((error: unknown) => this.rethrow(error)) : section;
     } catch (error) {
       return this.rethrow(error);
     }
   }
 
+  /** A cursor over the records of `section` (what recordsSection() gave). */
+  cursor(section: Buffer): RecordCursor {
+    return new RecordCursor(section, this, this.context);
+  }
+
   private decodeSection(section: Buffer): KafkaRecord[] {
-    if (this.recordCount * MIN_RECORD_SIZE > section.length) {
-      throw this.corrupt(`record count ${this.recordCount} cannot fit in ${section.length} bytes of records`);
+    const cursor = this.cursor(section);
+    const records: KafkaRecord[] = new Array(this.recordCount);
+    for (let i = 0; i < records.length; i++) {
+      cursor.next(-Infinity);
+      records[i] = { offset: cursor.offset, timestamp: cursor.timestamp, key: cursor.key, value: cursor.value, headers: cursor.headers };
     }
-    const logAppendTime = this.attributes & ATTRIBUTE_TIMESTAMP_TYPE ? this.maxTimestamp : -1;
-    try {
-      this.decoded = new RecordsDecoder(section, 0, section.length).decode(this.recordCount, this.baseOffset, this.baseTimestamp, logAppendTime);
-    } catch (error) {
-      if (error instanceof RecordsSectionError) throw this.corrupt(error.message);
-      throw error;
-    }
-    return this.decoded;
+    this.decoded = records;
+    return records;
   }
 
   private rethrow(error: unknown): never {

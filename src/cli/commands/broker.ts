@@ -4,18 +4,11 @@
  */
 import { MockCluster, type MockTopicOptions } from '../../broker/index.js';
 import { KafkaInvalidArgumentError } from '../../protocol/errors.js';
-import { EXIT_OK, type CliCommand, type CommandContext } from '../registry.js';
+import { integerOption } from '../option-values.js';
+import { EXIT_OK, type CliCommand } from '../registry.js';
 
 const DEFAULT_PORT = 9092;
 
-function integerOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
-  const text = context.values[name];
-  if (text === undefined) return fallback;
-  if (typeof text !== 'string' || !/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new KafkaInvalidArgumentError(`--${name} must be an integer from ${min} to ${max}, got '${String(text)}'`);
-  }
-  return Number(text);
-}
 
 /** NAME, NAME:PARTITIONS or NAME:PARTITIONS:REPLICAS. */
 export function parseTopicOption(text: string): MockTopicOptions {
@@ -50,8 +43,8 @@ export const brokerCommand: CliCommand = {
   },
   examples: ['kafkats broker', 'kafkats broker --brokers 3 --topic orders:6 --topic audit', 'kafkats broker --port 0 --as-version 2.8'],
   async run(context) {
-    const brokers = integerOption(context, 'brokers', 1, 1, 100);
-    const port = integerOption(context, 'port', DEFAULT_PORT, 0, 65535);
+    const brokers = integerOption(context, 'brokers', 1, 100) ?? 1;
+    const port = integerOption(context, 'port', 0, 65535) ?? DEFAULT_PORT;
     if (port !== 0 && port + brokers - 1 > 65535) throw new KafkaInvalidArgumentError(`--port ${port} leaves no room for ${brokers} brokers`);
     const host = typeof context.values.host === 'string' ? context.values.host : undefined;
     const asVersion = typeof context.values['as-version'] === 'string' ? context.values['as-version'] : undefined;

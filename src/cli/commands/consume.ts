@@ -18,6 +18,7 @@ import { KafkaConsumer } from '../../consumer/consumer.js';
 import type { ConsumerRecord, ConsumerRecords } from '../../consumer/consumer-record.js';
 import { KafkaInvalidArgumentError } from '../../protocol/errors.js';
 import { BROKER_OPTIONS, brokerSettings, type BrokerCommandSettings } from '../broker-command.js';
+import { integerOption, stringOption } from '../option-values.js';
 import { EXIT_OK, type CliCommand, type CommandContext } from '../registry.js';
 
 type StartAt = { readonly kind: 'beginning' } | { readonly kind: 'end' } | { readonly kind: 'offset'; readonly offset: number } | { readonly kind: 'fromEnd'; readonly count: number } | { readonly kind: 'timestamp'; readonly timestamp: number };
@@ -48,17 +49,7 @@ function parseProperties(context: CommandContext): Record<string, string | numbe
   return properties;
 }
 
-function stringOption(context: CommandContext, name: string): string | undefined {
-  const value = context.values[name];
-  return typeof value === 'string' ? value : undefined;
-}
 
-function integerOption(context: CommandContext, name: string, min: number): number | undefined {
-  const text = stringOption(context, name);
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new KafkaInvalidArgumentError(`--${name} must be an integer of at least ${min}, got '${text}'`);
-  return Number(text);
-}
 
 function parseStartAt(context: CommandContext, group: string | null): StartAt {
   const offset = stringOption(context, 'offset');

@@ -7,23 +7,12 @@
 import { KafkaInvalidArgumentError } from '../../protocol/errors.js';
 import type { ProducerCompressionType } from '../../producer/options.js';
 import { runDemo, type DemoProgress, type DemoSummary } from '../demo.js';
-import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CommandContext } from '../registry.js';
+import { integerOption, stringOption } from '../option-values.js';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../registry.js';
 
 const COMPRESSIONS: readonly ProducerCompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
-function integerOption(context: CommandContext, name: string, fallback: number, min: number, max: number): number {
-  const text = context.values[name];
-  if (text === undefined) return fallback;
-  if (typeof text !== 'string' || !/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new KafkaInvalidArgumentError(`--${name} must be an integer from ${min} to ${max}, got '${String(text)}'`);
-  }
-  return Number(text);
-}
 
-function stringOption(context: CommandContext, name: string): string | undefined {
-  const value = context.values[name];
-  return typeof value === 'string' ? value : undefined;
-}
 
 function progressLine(progress: DemoProgress): string {
   const seconds = progress.elapsedMs / 1000;
@@ -74,12 +63,12 @@ export const demoCommand: CliCommand = {
     const summary = await runDemo({
       ...(bootstrapServers === undefined ? {} : { bootstrapServers }),
       ...(topic === undefined ? {} : { topic }),
-      records: integerOption(context, 'records', 200_000, 1, 50_000_000),
-      recordBytes: integerOption(context, 'record-size', 100, 8, 1_000_000),
-      partitions: integerOption(context, 'partitions', 6, 1, 10_000),
-      consumers: integerOption(context, 'consumers', 3, 1, 100),
+      records: integerOption(context, 'records', 1, 50_000_000) ?? 200_000,
+      recordBytes: integerOption(context, 'record-size', 8, 1_000_000) ?? 100,
+      partitions: integerOption(context, 'partitions', 1, 10_000) ?? 6,
+      consumers: integerOption(context, 'consumers', 1, 100) ?? 3,
       compression,
-      timeoutMs: integerOption(context, 'timeout-ms', 120_000, 1000, 86_400_000),
+      timeoutMs: integerOption(context, 'timeout-ms', 1000, 86_400_000) ?? 120_000,
       ...(json ? {} : { onProgress: (progress: DemoProgress) => context.stderr.write(`${progressLine(progress)}\n`), progressIntervalMs: 1000 }),
       signal: context.signal,
     });

@@ -16,6 +16,7 @@ import type { ProducerCompressionType } from '../../producer/options.js';
 import type { ProducerHeader } from '../../producer/serializers.js';
 import { KafkaError, KafkaInvalidArgumentError, abortError } from '../../protocol/errors.js';
 import { BROKER_OPTIONS, brokerSettings } from '../broker-command.js';
+import { stringOption } from '../option-values.js';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CommandContext, type Output } from '../registry.js';
 
 /** Sends awaiting acknowledgement at most, so that a huge input does not pile up in memory. */
@@ -34,10 +35,6 @@ interface ProduceSettings {
   readonly progress: boolean;
 }
 
-function stringOption(context: CommandContext, name: string): string | undefined {
-  const value = context.values[name];
-  return typeof value === 'string' ? value : undefined;
-}
 
 function parseSettings(context: CommandContext): ProduceSettings {
   if (context.positionals.length !== 1) throw new KafkaInvalidArgumentError(`expected one topic, got ${context.positionals.length === 0 ? 'none' : context.positionals.join(' ')}`);

@@ -1,43 +1,30 @@
 /**
- * Reading the records of a record batch (magic 2) one at a time, for the consumer's hot path.
+ * Reading the records of a record batch (magic 2) one at a time, straight from its uncompressed
+ * records section: the one decoder of the record format. `DefaultRecordBatch.records()` builds
+ * `KafkaRecord`s with it; the consumer reads each record's fields from the cursor's properties and
+ * creates its own `ConsumerRecord` only for the records it returns, passing over records before
+ * its position without making views of their keys and values.
  *
- * `DefaultRecordBatch.recordsSync()` decodes a whole batch into `KafkaRecord` objects that the
- * consumer would then copy into `ConsumerRecord`s: two objects per record, and a whole batch
- * decoded even when poll() returns only part of it. The cursor reads one record's fields into its
- * own properties, so the consumer creates just the `ConsumerRecord`, only for records it returns,
- * and skips records before the fetch position without creating their key and value views. The
- * checks are the record layer's: every length within the record, fields filling the record
- * exactly, the record count filling the section exactly; a violation is a
+ * Checks: every length within the record, the fields filling the record exactly, the record count
+ * filling the section exactly, timestamps within the safe-integer range; a violation is a
  * `KafkaCorruptRecordError` naming the batch.
  */
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, decompress, isPromiseLike } from '../compression/registry.js';
-import { compressionName } from '../compression/types.js';
-import { KafkaDecodeError, KafkaStateError } from '../protocol/errors.js';
-import type { DefaultRecordBatch } from '../records/batch.js';
-import { ATTRIBUTE_TIMESTAMP_TYPE, BATCH, MIN_RECORD_SIZE } from '../records/constants.js';
-import { KafkaCorruptRecordError } from '../records/errors.js';
-import type { RecordHeader } from '../records/record.js';
+import { ATTRIBUTE_TIMESTAMP_TYPE, MIN_RECORD_SIZE } from './constants.js';
+import { KafkaCorruptRecordError, type RecordContext } from './errors.js';
+import type { RecordHeader } from './record.js';
 
 const EMPTY_HEADERS: readonly RecordHeader[] = Object.freeze([]);
 
 /** A record that breaks the format; the cursor turns it into a KafkaCorruptRecordError. */
-class FormatError extends Error {}
+class RecordsSectionError extends Error {}
 
-/** The uncompressed records section of a batch: a view of it, or what its codec returns (maybe a promise). */
-export function recordsSection(batch: DefaultRecordBatch, topic: string, partition: number): Buffer | Promise<Buffer> {
-  const raw = batch.buffer.subarray(BATCH.headerSize);
-  if (batch.compression === 0) return raw;
-  const fail = (error: unknown): never => {
-    if (error instanceof KafkaCorruptRecordError || error instanceof KafkaStateError) throw error;
-    const detail = error instanceof KafkaDecodeError ? error.message : `${compressionName(batch.compression)} codec failed: ${error instanceof Error ? error.message : String(error)}`;
-    throw new KafkaCorruptRecordError(detail, { topic, partition, offset: batch.baseOffset }, error);
-  };
-  try {
-    const section = decompress(batch.compression, raw, { magic: 2, maxOutputBytes: DEFAULT_MAX_DECOMPRESSED_BYTES });
-    return isPromiseLike(section) ? section.catch(fail) : section;
-  } catch (error) {
-    return fail(error);
-  }
+/** The header fields of a batch that its records are read against. */
+export interface CursorBatch {
+  readonly recordCount: number;
+  readonly baseOffset: number;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly attributes: number;
 }
 
 export class RecordCursor {
@@ -56,13 +43,16 @@ export class RecordCursor {
   /** The broker's append time for LogAppendTime batches, else -1. */
   private readonly logAppendTime: number;
 
+  private readonly recordCount: number;
+
+  /** `section` is the batch's uncompressed records section; `location` names the batch in errors. */
   constructor(
     private readonly section: Buffer,
-    private readonly batch: DefaultRecordBatch,
-    private readonly topic: string,
-    private readonly partition: number,
+    batch: CursorBatch,
+    private readonly location: RecordContext,
   ) {
     this.end = section.length;
+    this.recordCount = batch.recordCount;
     this.remaining = batch.recordCount;
     this.baseOffset = batch.baseOffset;
     this.baseTimestamp = batch.baseTimestamp;
@@ -76,11 +66,11 @@ export class RecordCursor {
    */
   next(skipBefore: number): boolean {
     try {
-      const index = this.batch.recordCount - this.remaining;
+      const index = this.recordCount - this.remaining;
       this.remaining--;
       const length = this.varint();
       const recordEnd = this.pos + length;
-      if (length < MIN_RECORD_SIZE - 1 || recordEnd > this.end) throw new FormatError(`record ${index} has invalid length ${length}`);
+      if (length < MIN_RECORD_SIZE - 1 || recordEnd > this.end) throw new RecordsSectionError(`record ${index} has invalid length ${length}`);
       this.pos++; // attributes: unused
       const timestampDelta = this.varlong();
       const offset = this.baseOffset + this.varint();
@@ -96,43 +86,43 @@ export class RecordCursor {
       if (headerCount === 0) {
         this.headers = EMPTY_HEADERS;
       } else {
-        if (headerCount < 0 || headerCount * 2 > recordEnd - this.pos) throw new FormatError(`record ${index} has invalid header count ${headerCount}`);
+        if (headerCount < 0 || headerCount * 2 > recordEnd - this.pos) throw new RecordsSectionError(`record ${index} has invalid header count ${headerCount}`);
         const headers: RecordHeader[] = new Array(headerCount);
         const buf = this.section;
         for (let h = 0; h < headerCount; h++) {
           const keyLength = this.varint();
           const keyStart = this.pos;
-          if (keyLength < 0 || keyStart + keyLength > recordEnd) throw new FormatError(`record ${index} has a header key of invalid length ${keyLength}`);
+          if (keyLength < 0 || keyStart + keyLength > recordEnd) throw new RecordsSectionError(`record ${index} has a header key of invalid length ${keyLength}`);
           this.pos = keyStart + keyLength;
           headers[h] = { key: buf.toString('utf8', keyStart, this.pos), value: this.bytes(recordEnd) };
         }
         this.headers = headers;
       }
-      if (this.pos !== recordEnd) throw new FormatError(`record ${index} is ${length} bytes long but its fields take ${this.pos - recordEnd + length}`);
+      if (this.pos !== recordEnd) throw new RecordsSectionError(`record ${index} is ${length} bytes long but its fields take ${this.pos - recordEnd + length}`);
       const timestamp = this.logAppendTime >= 0 ? this.logAppendTime : this.baseTimestamp + timestampDelta;
-      if (!Number.isSafeInteger(timestamp)) throw new FormatError(`record ${index} has a timestamp outside the safe integer range`);
+      if (!Number.isSafeInteger(timestamp)) throw new RecordsSectionError(`record ${index} has a timestamp outside the safe integer range`);
       this.timestamp = timestamp;
       if (this.remaining === 0) this.checkEnd();
       return true;
     } catch (error) {
-      if (error instanceof FormatError) throw this.corrupt(error.message);
+      if (error instanceof RecordsSectionError) throw this.corrupt(error.message);
       throw error;
     }
   }
 
   private checkEnd(): void {
-    if (this.pos !== this.end) throw new FormatError(`${this.end - this.pos} byte(s) left after the last of ${this.batch.recordCount} records`);
+    if (this.pos !== this.end) throw new RecordsSectionError(`${this.end - this.pos} byte(s) left after the last of ${this.recordCount} records`);
   }
 
   private corrupt(detail: string): KafkaCorruptRecordError {
-    return new KafkaCorruptRecordError(detail, { topic: this.topic, partition: this.partition, offset: this.baseOffset });
+    return new KafkaCorruptRecordError(detail, { topic: this.location.topic, partition: this.location.partition, offset: this.baseOffset });
   }
 
   /** A zigzag varint (32-bit). */
   private varint(): number {
     const buf = this.section;
     let pos = this.pos;
-    if (pos >= this.end) throw new FormatError('truncated varint');
+    if (pos >= this.end) throw new RecordsSectionError('truncated varint');
     let byte = buf[pos++]!;
     if (byte < 0x80) {
       this.pos = pos;
@@ -141,9 +131,9 @@ export class RecordCursor {
     let raw = byte & 0x7f;
     let shift = 7;
     do {
-      if (pos >= this.end) throw new FormatError('truncated varint');
+      if (pos >= this.end) throw new RecordsSectionError('truncated varint');
       byte = buf[pos++]!;
-      if (shift === 28 && byte > 0x0f) throw new FormatError('varint longer than 32 bits');
+      if (shift === 28 && byte > 0x0f) throw new RecordsSectionError('varint longer than 32 bits');
       raw |= (byte & 0x7f) << shift;
       shift += 7;
     } while (byte >= 0x80);
@@ -155,7 +145,7 @@ export class RecordCursor {
   private varlong(): number {
     const buf = this.section;
     let pos = this.pos;
-    if (pos >= this.end) throw new FormatError('truncated varlong');
+    if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
     let byte = buf[pos++]!;
     if (byte < 0x80) {
       this.pos = pos;
@@ -166,7 +156,7 @@ export class RecordCursor {
     // Seven bytes (49 bits) sum exactly in a double; longer ones take the bigint path.
     for (let i = 1; byte >= 0x80; i++) {
       if (i === 7) return this.longVarlong();
-      if (pos >= this.end) throw new FormatError('truncated varlong');
+      if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
       byte = buf[pos++]!;
       raw += (byte & 0x7f) * multiplier;
       multiplier *= 128;
@@ -181,18 +171,18 @@ export class RecordCursor {
     let raw = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
-      if (pos >= this.end) throw new FormatError('truncated varlong');
+      if (pos >= this.end) throw new RecordsSectionError('truncated varlong');
       const byte = buf[pos++]!;
       raw |= BigInt(byte & 0x7f) << shift;
       shift += 7n;
       if (byte < 0x80) {
         const value = (raw >> 1n) ^ -(raw & 1n);
-        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new FormatError('varlong outside the safe integer range');
+        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new RecordsSectionError('varlong outside the safe integer range');
         this.pos = pos;
         return Number(value);
       }
     }
-    throw new FormatError('varlong longer than 10 bytes');
+    throw new RecordsSectionError('varlong longer than 10 bytes');
   }
 
   /** Length-prefixed bytes (-1: null) ending by `limit`, as a view. */
@@ -200,11 +190,11 @@ export class RecordCursor {
     const length = this.varint();
     if (length < 0) {
       if (length === -1) return null;
-      throw new FormatError(`negative length ${length}`);
+      throw new RecordsSectionError(`negative length ${length}`);
     }
     const start = this.pos;
     const stop = start + length;
-    if (stop > limit) throw new FormatError(`length ${length} runs past the end of the record`);
+    if (stop > limit) throw new RecordsSectionError(`length ${length} runs past the end of the record`);
     this.pos = stop;
     return this.section.subarray(start, stop);
   }

@@ -1,5 +1,9 @@
-/** Topic and partition descriptions returned by `listTopics()` and `partitionsFor()`. */
+/**
+ * A partition as users see it: `partitionsFor()` and `listTopics()` of the producer and consumer,
+ * and the producer's custom partitioners (the shape of the Java client's `PartitionInfo`).
+ */
 import type { MetadataResponse } from '../protocol/generated/index.js';
+import type { PartitionMetadata } from './metadata.js';
 
 export interface PartitionInfo {
   readonly topic: string;
@@ -13,7 +17,20 @@ export interface PartitionInfo {
   readonly offlineReplicas: readonly number[];
 }
 
-/** The partitions of each topic without a topic-level error, by name (partitions in order). */
+/** A cached partition of the metadata, as a PartitionInfo. */
+export function partitionInfo(topic: string, metadata: PartitionMetadata): PartitionInfo {
+  return {
+    topic,
+    partition: metadata.partition,
+    leader: metadata.leader >= 0 ? metadata.leader : null,
+    leaderEpoch: metadata.leaderEpoch,
+    replicas: metadata.replicas,
+    inSyncReplicas: metadata.isr,
+    offlineReplicas: metadata.offlineReplicas,
+  };
+}
+
+/** The partitions of each topic of a Metadata response without a topic-level error, by name (topics sorted, partitions in order). */
 export function describeTopics(topics: MetadataResponse['topics']): Map<string, PartitionInfo[]> {
   const result = new Map<string, PartitionInfo[]>();
   const sorted = topics.filter((topic) => topic.name !== null && topic.errorCode === 0).sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
