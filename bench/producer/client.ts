@@ -9,6 +9,7 @@
  * requests in flight, the same compression; clients without linger/batch settings (KafkaJS,
  * @platformatic/kafka) are handed batches of the same size, five at a time.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { KafkaProducer } from '../../src/producer/index.js';
@@ -290,13 +291,23 @@ const CLIENTS: Record<ClientName, (spec: RunSpec, pool: readonly Buffer[]) => Pr
   confluent,
 };
 
+/**
+ * This process's peak RSS: VmHWM, the high-water mark of its own address space. Not ru_maxrss:
+ * Linux carries that across fork and exec, so a client started by a large benchmark process (the
+ * embedded round holds the broker's logs) would report the parent's size.
+ */
+function peakRssBytes(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match === null ? process.resourceUsage().maxRSS * 1024 : Number(match[1]) * 1024;
+}
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as RunSpec;
   const pool = values(spec.records, spec.recordSize);
   const cpu = process.cpuUsage();
   const result = await CLIENTS[spec.client](spec, pool);
   const used = process.cpuUsage(cpu);
-  const output: RunResult = { ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024, cpuMs: (used.user + used.system) / 1000 };
+  const output: RunResult = { ...result, peakRssBytes: peakRssBytes(), cpuMs: (used.user + used.system) / 1000 };
   process.stdout.write(`${JSON.stringify(output)}\n`);
   // Clients that leave timers or native threads behind must not keep the run going.
   process.exit(0);
