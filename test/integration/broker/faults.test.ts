@@ -80,6 +80,26 @@ describe('fault injection seen by third-party clients', () => {
     assert.deepEqual(await partitionValues('broker-errors', 0), [[0, 'third time']]);
   });
 
+  it('pushBrokerRequestErrors with code 0: one API key answered late but successfully, the others at once', async () => {
+    await cluster.createTopic('late-produce', 1);
+    await cluster.setLeader('late-produce', 0, 1);
+    await cluster.pushBrokerRequestErrors(1, PRODUCE, [{ code: 0, rttMs: 600 }]);
+    const started = Date.now();
+    const producing = kcatProduce(cluster.bootstrapServers, 'late-produce', [{ value: 'late', partition: 0 }]);
+    // While the Produce answer is held back, the same broker answers Metadata at once.
+    await waitFor(() => cluster.mock.pendingRequestErrors(1, PRODUCE) === 0, { timeoutMs: 30_000, what: 'the delayed Produce request' });
+    const listedAt = Date.now();
+    const metadata = await kcatMetadata(bootstrapOf(1), { topic: 'late-produce' });
+    const listedIn = Date.now() - listedAt;
+    const deliveries = await producing;
+    const producedIn = Date.now() - started;
+    assert.deepEqual(metadata.topics.map((topic) => topic.name), ['late-produce']);
+    assert.ok(producedIn >= 600, `the delivery report came after ${producedIn} ms`);
+    assert.ok(listedIn < producedIn, `Metadata took ${listedIn} ms, the produce ${producedIn} ms`);
+    assert.deepEqual(deliveries.map((delivery) => delivery.offset), [0]);
+    assert.deepEqual(await partitionValues('late-produce', 0), [[0, 'late']]);
+  });
+
   it('clearRequestErrors: cleared errors never reach the client', async () => {
     await cluster.createTopic('cleared', 1);
     await cluster.pushRequestErrors(PRODUCE, [NOT_LEADER_OR_FOLLOWER, NOT_LEADER_OR_FOLLOWER, NOT_LEADER_OR_FOLLOWER]);

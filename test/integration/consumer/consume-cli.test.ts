@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { availableTestClusters, startTestCluster, type TestCluster } from '../../support/cluster-under-test.js';
-import { kcatConsume, kcatProduce } from '../../support/peers.js';
+import { kafkaPythonProduce, kcatConsume, kcatProduce } from '../../support/peers.js';
 import { runProcess, type ProcessResult } from '../../support/process.js';
 import { repoRoot } from '../../support/repo.js';
 import { waitFor } from '../../support/wait.js';
@@ -91,6 +91,36 @@ for (const kind of availableTestClusters()) {
       assert.deepEqual(sorted(linesOf(await kafkats('consume', topic, '-b', cluster.bootstrapServers, '--offset=-2', '-e', '-f', '%t|%p|%o\\n'))), ['0|8', '0|9', '1|8', '1|9', '2|8', '2|9'].map((entry) => `${topic}|${entry}`));
       const counted = linesOf(await kafkats('consume', topic, '-b', cluster.bootstrapServers, '-p', '2', '--from-beginning', '-c', '4'));
       assert.deepEqual(counted, [0, 1, 2, 3].map((index) => `value 2/${index} ünïcode`));
+    });
+
+    it('-o end and the default start at the end: -e then prints nothing of what is there', async () => {
+      for (const args of [['-o', 'end'], []]) {
+        const result = await kafkats('consume', topic, '-b', cluster.bootstrapServers, ...args, '-e', '-f', '%p:%o\\n');
+        assert.deepEqual(linesOf(result), [], `with ${args.join(' ') || 'no -o'}`);
+      }
+    });
+
+    it('--from-timestamp starts each partition at its first record at or after the time', async (context) => {
+      // librdkafka's mock answers ListOffsets by timestamp with -1 (DEVELOPERS.md): nothing to compare.
+      if (kind === 'rdkafka-mock') return context.skip('the mock does not look offsets up by timestamp');
+      const timed = 'cli-consume-timed';
+      await cluster.createTopic(timed, 2, 1);
+      const base = 1_700_000_000_000;
+      // Partition 0 at base + 0, 1000, ..., 5000; partition 1 at base + 500, 1500, ..., 5500.
+      const records = [0, 1].flatMap((partition) => Array.from({ length: 6 }, (_, index) => ({ partition, value: `t${partition}/${index}`, timestamp: base + index * 1000 + partition * 500 })));
+      const sent = await kafkaPythonProduce(cluster.bootstrapServers, timed, records);
+      assert.deepEqual(sent.filter((result) => result.error !== undefined), []);
+      const from = (timestamp: number) => kafkats('consume', timed, '-b', cluster.bootstrapServers, '--from-timestamp', String(timestamp), '-e', '-f', '%t|%p|%o|%T\\n');
+      assert.deepEqual(sorted(linesOf(await from(base + 3200))), [
+        `${timed}|0|4|${base + 4000}`,
+        `${timed}|0|5|${base + 5000}`,
+        `${timed}|1|3|${base + 3500}`,
+        `${timed}|1|4|${base + 4500}`,
+        `${timed}|1|5|${base + 5500}`,
+      ]);
+      // Exactly a record's time includes it; past the last record nothing is printed.
+      assert.deepEqual(linesOf(await kafkats('consume', timed, '-b', cluster.bootstrapServers, '-p', '0', '--from-timestamp', String(base + 5000), '-e', '-f', '%o\\n')), ['5']);
+      assert.deepEqual(linesOf(await from(base + 10_000)), []);
     });
 
     it('a group continues where it stopped: -c commits what it printed', { timeout: 90_000 }, async () => {

@@ -177,6 +177,33 @@ for (const kind of availableTestClusters()) {
       for (const m of [a, c, d]) assert.ok(!m.host.calls.some((call) => call.startsWith('error')), `${m.name}: ${m.host.calls.join('; ')}`);
     });
 
+    it('the coordinator moves to another broker: members follow it without a rebalance and commits carry on', { timeout: 120_000 }, async () => {
+      const groupId = `moved-${kind}`;
+      const a = member('a', groupId, () => new RangeAssignor());
+      const b = member('b', groupId, () => new RangeAssignor());
+      const generation = await stableSplit([a, b], 'two members');
+      const partitions = a.membership.assignment();
+      const offsets = (base: number) => new Map(partitions.map((tp) => [topicPartitionKey(tp.topic, tp.partition), { offset: base + tp.partition, leaderEpoch: null, metadata: null }]));
+      await a.membership.commitOffsets(offsets(10));
+      a.host.calls.length = 0;
+      b.host.calls.length = 0;
+
+      const from = (await a.cluster.coordinators.find({ type: 'group', key: groupId })).id;
+      const to = (from % 3) + 1;
+      await test.setCoordinator('group', groupId, to);
+      // The old coordinator now answers NOT_COORDINATOR: the next heartbeats look the group up again.
+      await waitFor(async () => (await a.cluster.coordinators.find({ type: 'group', key: groupId })).id === to && (await b.cluster.coordinators.find({ type: 'group', key: groupId })).id === to, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: `both members finding broker ${to} as the coordinator`,
+      });
+      await a.membership.commitOffsets(offsets(20));
+      const reader = new OffsetCommitter(b.cluster, { groupId });
+      assert.deepEqual([...(await reader.fetchCommittedOffsets(partitions)).values()].map((value) => value?.offset), partitions.map((tp) => 20 + tp.partition));
+      assert.equal(await stableSplit([a, b], 'after the move'), generation);
+      assert.deepEqual([...a.host.calls, ...b.host.calls], []);
+    });
+
     it('cooperative members keep their partitions while a member joins: only moved partitions are revoked', { timeout: 120_000 }, async () => {
       const groupId = `coop-${kind}`;
       const a = member('a', groupId, () => new CooperativeStickyAssignor());

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableTestClusters, startTestCluster, type TestCluster } from '../../support/cluster-under-test.js';
 import type { EmbeddedCluster } from '../../support/embedded-cluster.js';
-import { kafkaPythonProduce, kcatProduce } from '../../support/peers.js';
+import { kafkaPythonProduce, kcatMetadata, kcatProduce } from '../../support/peers.js';
+import type { PartitionInfo } from '../../../src/cluster/partition-info.js';
 import { KafkaConsumer, KafkaOffsetOutOfRangeError, KafkaRecordDeserializationError } from '../../../src/consumer/index.js';
 import { consumeExactly, testConsumer, testSettings } from './fetch-support.js';
 
@@ -168,6 +169,27 @@ for (const kind of availableTestClusters()) {
         assert.equal(consumer.currentLag(p0), 0);
         consumer.seek(p0, 1);
         assert.equal(consumer.currentLag(p0), 2);
+      } finally {
+        await consumer.close();
+      }
+    });
+
+    it('listTopics and partitionsFor report what kcat -L reports', async () => {
+      const topic = 'positions-listed';
+      await cluster.createTopic(topic, 5, 1);
+      const consumer = testConsumer(cluster);
+      try {
+        const [listed, partitions, metadata] = await Promise.all([consumer.listTopics(), consumer.partitionsFor(topic), kcatMetadata(cluster.bootstrapServers)]);
+        const asKcat = (infos: readonly PartitionInfo[]) => infos.map((info) => ({ partition: info.partition, leader: info.leader, replicas: [...info.replicas], isrs: [...info.inSyncReplicas], error: null }));
+        const expected = new Map(metadata.topics.map((entry) => [entry.name, entry.partitions]));
+        assert.ok(expected.has(topic));
+        assert.deepEqual([...listed.keys()].sort(), [...expected.keys()].sort());
+        for (const [name, infos] of listed) {
+          assert.ok(infos.every((info) => info.topic === name));
+          assert.deepEqual(asKcat([...infos].sort((a, b) => a.partition - b.partition)), expected.get(name), name);
+        }
+        assert.deepEqual(partitions.map((info) => info.partition).sort((a, b) => a - b), [0, 1, 2, 3, 4]);
+        assert.deepEqual(asKcat([...partitions].sort((a, b) => a.partition - b.partition)), expected.get(topic));
       } finally {
         await consumer.close();
       }
