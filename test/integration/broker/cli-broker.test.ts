@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { kcatConsume, kcatMetadata, kcatProduce } from '../../support/peers.js';
@@ -26,6 +27,33 @@ function startBrokerProcess(args: readonly string[]) {
     output: () => ({ stdout, stderr }),
     bootstrap: () => waitFor(() => /Bootstrap servers: (\S+)/.exec(stdout)?.[1], { timeoutMs: 30_000, what: `the bootstrap line (stderr: ${stderr})` }),
   };
+}
+
+/** A port P such that P, P+1, ... P+count-1 are free on 127.0.0.1 right now. */
+async function consecutiveFreePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const base = (probe.address() as AddressInfo).port;
+    probe.close();
+    if (base + count > 65_535) continue;
+    const held: Server[] = [];
+    try {
+      for (let port = base; port < base + count; port++) {
+        const server = createServer();
+        server.listen(port, '127.0.0.1');
+        held.push(server);
+        await once(server, 'listening');
+      }
+      return base;
+    } catch {
+      // One of them is taken: try another base.
+    } finally {
+      for (const server of held) server.close();
+    }
+  }
+  throw new Error(`found no ${count} consecutive free ports`);
 }
 
 describe('kafkats broker (process)', () => {
@@ -50,6 +78,20 @@ describe('kafkats broker (process)', () => {
       assert.equal(broker.output().stderr, '');
     });
   }
+
+  it('--port P --brokers 3 listens on P, P+1 and P+2, which kcat lists', async () => {
+    const base = await consecutiveFreePorts(3);
+    const broker = startBrokerProcess(['--brokers', '3', '--port', String(base)]);
+    try {
+      const expected = [base, base + 1, base + 2].map((port) => `127.0.0.1:${port}`);
+      assert.equal(await broker.bootstrap(), expected.join(','));
+      const metadata = await kcatMetadata(expected[2]!);
+      assert.deepEqual(metadata.brokers.map((entry) => [entry.id, `${entry.host}:${entry.port}`]), expected.map((address, index) => [index + 1, address]));
+    } finally {
+      broker.child.kill('SIGINT');
+    }
+    assert.deepEqual(await broker.exited, [0, null]);
+  });
 
   it('exits 1 with one line when its port is taken', async () => {
     const first = startBrokerProcess(['--port', '0']);

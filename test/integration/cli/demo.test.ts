@@ -46,6 +46,27 @@ describe('kafkats demo', () => {
     assert.deepEqual(summary.consume.partitionsPerConsumer, [2, 2, 2]);
   });
 
+  it('prints progress lines and a summary for people (no --json)', async () => {
+    const result = await runProcess(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'demo', '--records', '5000', '--partitions', '4', '--consumers', '2'], {
+      cwd: root,
+      allowFailure: true,
+      timeoutMs: 120_000,
+    });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const lines = result.stdout.toString('utf8').split('\n');
+    // Progress goes to stderr (stdout keeps the summary); the last line shows everything through.
+    const progress = result.stderr.split('\n').filter((line) => /^\s+[\d.]+ s\s+produced/.test(line));
+    assert.ok(progress.length >= 1, result.stderr);
+    assert.match(progress.at(-1)!, /produced\s+5000 100%\s+consumed\s+5000 100%/);
+    assert.ok(lines.some((line) => /^Done: 5000 records \(0\.5 MB, lz4\) through \S+ \(4 partitions\) on the embedded cluster /.test(line)), result.stdout.toString('utf8'));
+    assert.ok(lines.some((line) => /^\s+produce\s+\d+ records\/s\s+[\d.]+ MB\/s\s+ack latency p50 [\d.]+ ms, p99 [\d.]+ ms$/.test(line)));
+    const group = lines.find((line) => /^\s+group\s+2 consumers got/.test(line));
+    assert.match(group ?? '', /got (\d+) \+ (\d+) records \(partitions 2 \+ 2\)/);
+    const [, first, second] = /got (\d+) \+ (\d+)/.exec(group!)!;
+    assert.equal(Number(first) + Number(second), 5000);
+    assert.ok(lines.some((line) => /^\s+delivery\s+0 missing, 0 duplicates$/.test(line)));
+  });
+
   describe('with --bootstrap-server against librdkafka mock cluster', () => {
     let mock: RdkafkaMock;
     before(async () => {
