@@ -97,7 +97,7 @@ export class ApiVersionTable {
     checkVersionNumber('min', min);
     checkVersionNumber('max', max);
     const implemented = this.implemented.get(apiKey);
-    if (!implemented) throw new KafkaInvalidArgumentError(`API key ${apiKey} is not implemented by the embedded broker`);
+    if (!implemented) throw new KafkaInvalidArgumentError(`the embedded broker has no handler for API key ${apiKey}`);
     if (min === -1 && max === -1) {
       this.overrides.set(apiKey, null);
       return;
