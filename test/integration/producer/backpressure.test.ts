@@ -1,5 +1,6 @@
 /**
- * Backpressure, on every cluster kind available: with the partition's leader down, records pile up
+ * Backpressure, on every cluster kind available: with the partition's leader down, or up but
+ * answering seconds late (stalled), records pile up
  * until `bufferMemory` is full; the producer's own accounting and the process's memory stay within
  * `bufferMemory` plus a small constant; the next send fails after `maxBlockMs` with
  * KafkaBufferExhaustedError; once the broker is back, every buffered record is delivered (the
@@ -17,6 +18,8 @@ const BUFFER_MEMORY = 4 * 1024 * 1024;
 const BATCH_SIZE = 16 * 1024;
 const MAX_BLOCK_MS = 500;
 const VALUE_SIZE = 1000;
+/** How late a stalled leader answers: longer than the test needs to fill the buffer and wait maxBlockMs. */
+const STALL_MS = 4000;
 
 const MAX_RECORDS = 20_000;
 /**
@@ -46,7 +49,7 @@ for (const kind of availableTestClusters()) {
       await cluster?.stop();
     });
 
-    it('holds at most bufferMemory while the leader is down, fails the next send after maxBlockMs, then delivers everything', async (t) => {
+    for (const fault of ['down', 'stalled'] as const) it(`holds at most bufferMemory while the leader is ${fault}, fails the next send after maxBlockMs, then delivers everything`, async (t) => {
       const producer = new KafkaProducer({
         bootstrapServers: cluster.bootstrapServers,
         bufferMemory: BUFFER_MEMORY,
@@ -59,10 +62,13 @@ for (const kind of availableTestClusters()) {
         retryBackoffMaxMs: 200,
         logLevel: 'silent',
       });
+      let first = -1;
       try {
-        // Connected, metadata known, producer id assigned, nothing in flight: then the leader goes.
-        assert.equal((await producer.send(TOPIC, { value: valueOf(0), partition: 0 })).offset, 0);
-        await cluster.brokerDown(2);
+        // Connected, metadata known, producer id assigned, nothing in flight: then the leader goes
+        // (or stalls: its answers come STALL_MS late, well within the request timeout).
+        first = (await producer.send(TOPIC, { value: valueOf(0), partition: 0 })).offset;
+        if (fault === 'down') await cluster.brokerDown(2);
+        else await cluster.setRtt(2, STALL_MS);
 
         const memoryBefore = process.memoryUsage();
         const buffered: Promise<{ offset: number }>[] = [];
@@ -95,17 +101,18 @@ for (const kind of availableTestClusters()) {
         assert.ok(waited >= MAX_BLOCK_MS - 20 && waited <= MAX_BLOCK_MS + 250, `it failed after ${waited} ms, at maxBlockMs (${MAX_BLOCK_MS})`);
         assert.equal(producer.metrics().waitingSends, 0);
 
-        await cluster.brokerUp(2);
+        if (fault === 'down') await cluster.brokerUp(2);
+        else await cluster.setRtt(2, 0);
         const results = await Promise.all(buffered);
-        assert.deepEqual(results.map((result) => result.offset), buffered.map((_, i) => i + 1));
+        assert.deepEqual(results.map((result) => result.offset), buffered.map((_, i) => first + i + 1));
         assert.equal(producer.metrics().bufferAvailableBytes, BUFFER_MEMORY);
       } finally {
         await producer.close();
       }
       const expected = producer.metrics().recordsSent;
-      const records = await kcatConsume(cluster.bootstrapServers, { topic: TOPIC, partition: 0, exitAtEnd: true, timeoutMs: 120_000 });
+      const records = await kcatConsume(cluster.bootstrapServers, { topic: TOPIC, partition: 0, offset: first, exitAtEnd: true, timeoutMs: 120_000 });
       assert.equal(records.length, expected);
-      records.forEach((record, index) => assert.ok(record.value?.equals(valueOf(index)), `record ${index}`));
+      records.forEach((record, index) => assert.ok(record.offset === first + index && record.value?.equals(valueOf(index)), `record ${index}`));
     });
   });
 }
