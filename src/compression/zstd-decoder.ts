@@ -66,10 +66,19 @@ class BackwardBits {
   }
 
   read(count: number): number {
+    const pos = this.bitPos - count;
+    this.bitPos = pos;
+    // The common case inline, without a call (the decoder's sequence loop calls this six times a
+    // sequence); count 0 masks the word to 0.
+    if (pos >= 0 && count <= 24) {
+      const data = this.data;
+      const index = this.start + (pos >>> 3);
+      const word = data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24);
+      return (word >>> (pos & 7)) & ((1 << count) - 1);
+    }
     if (count === 0) return 0;
-    this.bitPos -= count;
-    if (count <= 24) return this.extract(this.bitPos, count);
-    return this.extract(this.bitPos + 24, count - 24) * 0x1000000 + this.extract(this.bitPos, 24);
+    if (count <= 24) return this.extract(pos, count);
+    return this.extract(pos + 24, count - 24) * 0x1000000 + this.extract(pos, 24);
   }
 }
 
@@ -420,12 +429,16 @@ class FrameDecoder {
       let ofState = bits.read(of.accuracyLog);
       let mlState = bits.read(ml.accuracyLog);
       const repeat = this.repeat;
+      const frameStart = this.frameStart;
+      // The output and its position live in locals through the loop; ensure() may replace the buffer.
+      let out = this.out;
+      let op = this.op;
       for (let i = 0; i < sequenceCount; i++) {
         const llCode = ll.symbol[llState]!;
         const ofCode = of.symbol[ofState]!;
         const mlCode = ml.symbol[mlState]!;
         if (llCode > LITERALS_LENGTH_MAX_SYMBOL || mlCode > MATCH_LENGTH_MAX_SYMBOL || ofCode > OFFSET_MAX_SYMBOL) fail('sequence code out of range');
-        const offsetValue = 2 ** ofCode + bits.read(ofCode);
+        const offsetValue = (ofCode < 30 ? 1 << ofCode : 2 ** ofCode) + bits.read(ofCode);
         const matchLength = MATCH_LENGTH_BASE[mlCode]! + bits.read(MATCH_LENGTH_BITS[mlCode]!);
         const literalLength = LITERALS_LENGTH_BASE[llCode]! + bits.read(LITERALS_LENGTH_BITS[llCode]!);
         let offset: number;
@@ -451,9 +464,12 @@ class FrameDecoder {
           ofState = of.base[ofState]! + bits.read(of.bits[ofState]!);
         }
         if (litPos + literalLength > litEnd) fail('sequence takes more literals than the block has');
-        this.ensure(literalLength + matchLength);
-        const out = this.out;
-        let op = this.op;
+        // The buffer never exceeds maxOutputBytes, so fitting in it is within the limit too.
+        if (op + literalLength + matchLength > out.length) {
+          this.op = op;
+          this.ensure(literalLength + matchLength);
+          out = this.out;
+        }
         if (literalLength < 16) {
           for (let k = 0; k < literalLength; k++) out[op + k] = literals[litPos + k]!;
         } else {
@@ -461,9 +477,10 @@ class FrameDecoder {
         }
         op += literalLength;
         litPos += literalLength;
-        if (offset === 0 || offset > op - this.frameStart) fail(`match offset ${offset} points before the start of the frame`);
-        this.op = copyMatch(out, op, offset, matchLength);
+        if (offset === 0 || offset > op - frameStart) fail(`match offset ${offset} points before the start of the frame`);
+        op = copyMatch(out, op, offset, matchLength);
       }
+      this.op = op;
       if (bits.bitPos !== 0) fail('sequence bitstream does not end with the last sequence');
     } else if (pos !== end) {
       fail('bytes after a block without sequences');
