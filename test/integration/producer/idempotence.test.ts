@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaProducer } from '../../../src/producer/index.js';
+import { ApiKey, ErrorCode } from '../../../src/protocol/generated/index.js';
 import { availableTestClusters, startTestCluster, type TestCluster } from '../../support/cluster-under-test.js';
 import type { EmbeddedCluster } from '../../support/embedded-cluster.js';
 import { kcatConsume } from '../../support/peers.js';
@@ -16,9 +17,6 @@ import { waitFor } from '../../support/wait.js';
 const TOPIC = 'idempotence';
 const PARTITIONS = 3;
 const RECORDS = 6000;
-const PRODUCE = 0;
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const UNKNOWN_PRODUCER_ID = 59;
 
 const valueOf = (partition: number, sequence: number): string => `${partition}:${String(sequence).padStart(6, '0')}`;
 
@@ -53,10 +51,10 @@ for (const kind of availableTestClusters()) {
       const failures: string[] = [];
       const faults = (async () => {
         await waitFor(() => sent >= 1500, { timeoutMs: 60_000, intervalMs: 5, what: '1500 sends' });
-        await cluster.pushRequestErrors(PRODUCE, [OUT_OF_ORDER_SEQUENCE_NUMBER]);
+        await cluster.pushRequestErrors(ApiKey.Produce, [ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER]);
         await waitFor(() => producer.metrics().producerEpoch === 1, { timeoutMs: 60_000, intervalMs: 5, what: 'the first epoch bump' });
         await waitFor(() => sent >= 4000, { timeoutMs: 60_000, intervalMs: 5, what: '4000 sends' });
-        await cluster.pushRequestErrors(PRODUCE, [UNKNOWN_PRODUCER_ID]);
+        await cluster.pushRequestErrors(ApiKey.Produce, [ErrorCode.UNKNOWN_PRODUCER_ID]);
         await waitFor(() => producer.metrics().producerEpoch === 2, { timeoutMs: 60_000, intervalMs: 5, what: 'the second epoch bump' });
       })();
 
