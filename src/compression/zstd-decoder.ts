@@ -39,6 +39,13 @@ function fail(detail: string): never {
   throw new ZstdError(detail);
 }
 
+/** `count` (<= 24) bits of `data` from bit `pos` (>= 0) on, counted from byte `start`, little-endian. */
+function bitsAt(data: Uint8Array, start: number, pos: number, count: number): number {
+  const index = start + (pos >>> 3);
+  const word = data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24);
+  return (word >>> (pos & 7)) & ((1 << count) - 1);
+}
+
 /** Reads a bitstream backwards from its end, as zstd's entropy-coded streams are written. */
 class BackwardBits {
   bitPos: number;
@@ -59,23 +66,15 @@ class BackwardBits {
       if (pos + count <= 0) return 0;
       return this.extract(0, pos + count) << -pos;
     }
-    const data = this.data;
-    const index = this.start + (pos >>> 3);
-    const word = data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24);
-    return (word >>> (pos & 7)) & ((1 << count) - 1);
+    return bitsAt(this.data, this.start, pos, count);
   }
 
   read(count: number): number {
     const pos = this.bitPos - count;
     this.bitPos = pos;
-    // The common case inline, without a call (the decoder's sequence loop calls this six times a
-    // sequence); count 0 masks the word to 0.
-    if (pos >= 0 && count <= 24) {
-      const data = this.data;
-      const index = this.start + (pos >>> 3);
-      const word = data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24);
-      return (word >>> (pos & 7)) & ((1 << count) - 1);
-    }
+    // The common case first, straight to bitsAt (which V8 inlines; extract, recursive, it does not):
+    // the decoder's sequence loop reads six times a sequence. Count 0 masks the word to 0.
+    if (pos >= 0 && count <= 24) return bitsAt(this.data, this.start, pos, count);
     if (count === 0) return 0;
     if (count <= 24) return this.extract(pos, count);
     return this.extract(pos + 24, count - 24) * 0x1000000 + this.extract(pos, 24);
@@ -222,17 +221,13 @@ function readHuffmanTable(data: Uint8Array, pos: number, end: number): { table: 
 function decodeHuffmanStream(data: Uint8Array, start: number, end: number, table: HuffmanTable, out: Uint8Array, outStart: number, count: number): void {
   const bits = new BackwardBits(data, start, end);
   const maxBits = table.maxBits;
-  const mask = (1 << maxBits) - 1;
   const symbols = table.symbol;
   const lengths = table.bits;
   let bitPos = bits.bitPos;
   let i = 0;
   // Fast loop: while at least 4 bytes sit below the read position, read a 32-bit window directly.
   while (i < count && bitPos - maxBits >= 0) {
-    const pos = bitPos - maxBits;
-    const index = start + (pos >>> 3);
-    const word = data[index]! | (data[index + 1]! << 8) | (data[index + 2]! << 16) | (data[index + 3]! << 24);
-    const entry = (word >>> (pos & 7)) & mask;
+    const entry = bitsAt(data, start, bitPos - maxBits, maxBits);
     out[outStart + i++] = symbols[entry]!;
     bitPos -= lengths[entry]!;
   }

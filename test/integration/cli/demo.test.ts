@@ -6,21 +6,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runProcess } from '../../support/process.js';
+import { runProcess, type ProcessResult } from '../../support/process.js';
 import { startRdkafkaMock, type RdkafkaMock } from '../../support/rdkafka-mock.js';
 import { repoRoot } from '../../support/repo.js';
 import type { DemoSummary } from '../../../src/cli/demo.js';
 
 const root = repoRoot();
 
-async function demo(...args: string[]): Promise<DemoSummary> {
-  const result = await runProcess(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'demo', '--json', ...args], {
+/** `kafkats demo ARGS` as a process; fails the test unless it exits 0. */
+async function runDemo(...args: string[]): Promise<ProcessResult> {
+  const result = await runProcess(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'demo', ...args], {
     cwd: root,
     allowFailure: true,
     timeoutMs: 120_000,
   });
   assert.equal(result.exitCode, 0, `exit ${result.exitCode}: ${result.stderr}`);
-  return JSON.parse(result.stdout.toString('utf8')) as DemoSummary;
+  return result;
+}
+
+async function demo(...args: string[]): Promise<DemoSummary> {
+  return JSON.parse((await runDemo('--json', ...args)).stdout.toString('utf8')) as DemoSummary;
 }
 
 function assertExactlyOnce(summary: DemoSummary, records: number, consumers: number): void {
@@ -47,12 +52,7 @@ describe('kafkats demo', () => {
   });
 
   it('prints progress lines and a summary for people (no --json)', async () => {
-    const result = await runProcess(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'demo', '--records', '5000', '--partitions', '4', '--consumers', '2'], {
-      cwd: root,
-      allowFailure: true,
-      timeoutMs: 120_000,
-    });
-    assert.equal(result.exitCode, 0, result.stderr);
+    const result = await runDemo('--records', '5000', '--partitions', '4', '--consumers', '2');
     const lines = result.stdout.toString('utf8').split('\n');
     // Progress goes to stderr (stdout keeps the summary); the last line shows everything through.
     const progress = result.stderr.split('\n').filter((line) => /^\s+[\d.]+ s\s+produced/.test(line));

@@ -180,16 +180,18 @@ for (const kind of availableTestClusters()) {
       const consumer = testConsumer(cluster);
       try {
         const [listed, partitions, metadata] = await Promise.all([consumer.listTopics(), consumer.partitionsFor(topic), kcatMetadata(cluster.bootstrapServers)]);
-        const asKcat = (infos: readonly PartitionInfo[]) => infos.map((info) => ({ partition: info.partition, leader: info.leader, replicas: [...info.replicas], isrs: [...info.inSyncReplicas], error: null }));
+        // In kcatMetadata's shape: sorted by partition, replicas and ISR as plain arrays.
+        const asKcat = (infos: readonly PartitionInfo[]) =>
+          [...infos].sort((a, b) => a.partition - b.partition).map((info) => ({ partition: info.partition, leader: info.leader, replicas: [...info.replicas], isrs: [...info.inSyncReplicas], error: null }));
         const expected = new Map(metadata.topics.map((entry) => [entry.name, entry.partitions]));
         assert.ok(expected.has(topic));
         assert.deepEqual([...listed.keys()].sort(), [...expected.keys()].sort());
         for (const [name, infos] of listed) {
           assert.ok(infos.every((info) => info.topic === name));
-          assert.deepEqual(asKcat([...infos].sort((a, b) => a.partition - b.partition)), expected.get(name), name);
+          assert.deepEqual(asKcat(infos), expected.get(name), name);
         }
-        assert.deepEqual(partitions.map((info) => info.partition).sort((a, b) => a - b), [0, 1, 2, 3, 4]);
-        assert.deepEqual(asKcat([...partitions].sort((a, b) => a.partition - b.partition)), expected.get(topic));
+        assert.deepEqual(asKcat(partitions).map((info) => info.partition), [0, 1, 2, 3, 4]);
+        assert.deepEqual(asKcat(partitions), expected.get(topic));
       } finally {
         await consumer.close();
       }

@@ -12,11 +12,7 @@ import { KafkaProducer } from '../../../src/producer/index.js';
 import { KafkaBufferExhaustedError } from '../../../src/protocol/errors.js';
 import { availableTestClusters, startTestCluster, type TestCluster } from '../../support/cluster-under-test.js';
 import { kcatConsume } from '../../support/peers.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+import { collectGarbage } from '../../support/gc.js';
 
 const TOPIC = 'backpressure';
 const BUFFER_MEMORY = 4 * 1024 * 1024;

@@ -8,17 +8,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { KafkaDecodeError, Reader, Writer } from '../../../src/protocol/index.js';
 import { codecFor, type Codec } from './codec-lookup.js';
 import { loadSpecMessages, randomStruct, Rng, type SpecMessage } from './spec-values.js';
+import { collectGarbage } from '../../support/gc.js';
 
 const RESPONSE_FRAMES = 300_000;
 const REQUEST_FRAMES = 100_000;
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
 
 interface Target {
   message: SpecMessage;
